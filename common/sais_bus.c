@@ -1,0 +1,181 @@
+/* sais_bus — the durable event log and consumer cursors; see sais_bus.h. */
+#include "sais_bus.h"
+#include "sais_clock.h"
+#include "sais_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sais_bus_head(sais_store_t *store, MDB_txn *txn, uint64_t *head)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, sais_store_dbi(store, "_events"), &cur);
+    if (rc != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+        *head = 0;
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    if (k.mv_size != 8)
+        return MDB_CORRUPTED;
+    *head = sais_from_be64(k.mv_data);
+    return 0;
+}
+
+int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                    const char *region, const char *trace_id, const void *payload, size_t len,
+                    uint64_t *seq_out)
+{
+    uint64_t head;
+    int rc = sais_bus_head(store, txn, &head);
+    if (rc != 0)
+        return rc;
+    Sais__Envelope env = SAIS__ENVELOPE__INIT;
+    env.producer = (char *)producer;
+    env.seq = head + 1;
+    env.type = (char *)type;
+    env.region = (char *)(region ? region : "");
+    env.trace_id = (char *)(trace_id ? trace_id : "");
+    env.occurred_at = sais_clock_now();
+    env.payload.data = (uint8_t *)payload;
+    env.payload.len = len;
+    unsigned char key[8];
+    sais_be64(env.seq, key);
+    size_t n = sais__envelope__get_packed_size(&env);
+    MDB_val k = {8, key}, v = {n, NULL};
+    /* MDB_APPEND: seqs only grow, so the log is written in key order (half the size on disk) */
+    rc = mdb_put(txn, sais_store_dbi(store, "_events"), &k, &v, MDB_APPEND | MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    sais__envelope__pack(&env, v.mv_data);
+    if (seq_out)
+        *seq_out = env.seq;
+    return 0;
+}
+
+int sais_bus_append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                       const char *region, const char *trace_id, const ProtobufCMessage *msg,
+                       uint64_t *seq_out)
+{
+    size_t n = protobuf_c_message_get_packed_size(msg);
+    uint8_t stackbuf[4096];
+    uint8_t *buf = n <= sizeof stackbuf ? stackbuf : malloc(n);
+    if (!buf)
+        return ENOMEM;
+    protobuf_c_message_pack(msg, buf);
+    int rc = sais_bus_append(store, txn, producer, type, region, trace_id, buf, n, seq_out);
+    if (buf != stackbuf)
+        free(buf);
+    return rc;
+}
+
+typedef struct {
+    sais_store_t      *store;
+    uint64_t           after;
+    uint32_t           max;
+    size_t             max_bytes;
+    Sais__FetchReply  *out;
+} fetch_ctx_t;
+
+static int fetch_fn(MDB_txn *txn, void *vctx)
+{
+    fetch_ctx_t *c = vctx;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    unsigned char key[8];
+    int rc = sais_bus_head(c->store, txn, &c->out->head);
+    if (rc != 0)
+        return rc;
+    if (c->out->head <= c->after)
+        return 0;
+    rc = mdb_cursor_open(txn, sais_store_dbi(c->store, "_events"), &cur);
+    if (rc != 0)
+        return rc;
+    sais_be64(c->after + 1, key);
+    k.mv_size = 8;
+    k.mv_data = key;
+    size_t bytes = 0;
+    size_t cap = c->max < 64 ? c->max : 64;
+    c->out->events = calloc(cap, sizeof *c->out->events);
+    if (!c->out->events) {
+        mdb_cursor_close(cur);
+        return ENOMEM;
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (c->out->n_events >= c->max || (c->out->n_events > 0 && bytes + v.mv_size > c->max_bytes))
+            break;
+        Sais__Envelope *e = sais__envelope__unpack(NULL, v.mv_size, v.mv_data);
+        if (!e) {
+            sais_error("bus: event at seq %llu does not unpack; log is corrupt",
+                       (unsigned long long)sais_from_be64(k.mv_data));
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (c->out->n_events == cap) {
+            cap *= 2;
+            Sais__Envelope **ne = realloc(c->out->events, cap * sizeof *ne);
+            if (!ne) {
+                sais__envelope__free_unpacked(e, NULL);
+                rc = ENOMEM;
+                break;
+            }
+            c->out->events = ne;
+        }
+        c->out->events[c->out->n_events++] = e;
+        bytes += v.mv_size;
+    }
+    mdb_cursor_close(cur);
+    return (rc == MDB_NOTFOUND || rc == 0) ? 0 : rc;
+}
+
+int sais_bus_fetch(sais_store_t *store, uint64_t after, uint32_t max, size_t max_bytes,
+                   Sais__FetchReply *out)
+{
+    sais__fetch_reply__init(out);
+    fetch_ctx_t c = {store, after, max ? max : 1, max_bytes ? max_bytes : (8u << 20), out};
+    int rc = sais_store_read(store, fetch_fn, &c);
+    if (rc != 0) {
+        sais_bus_fetch_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void sais_bus_fetch_free(Sais__FetchReply *reply)
+{
+    for (size_t i = 0; i < reply->n_events; i++)
+        sais__envelope__free_unpacked(reply->events[i], NULL);
+    free(reply->events);
+    reply->events = NULL;
+    reply->n_events = 0;
+}
+
+int sais_cursor_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *cursor)
+{
+    MDB_val v;
+    int rc = sais_get(txn, sais_store_dbi(store, "_cursors"), producer, strlen(producer), &v);
+    if (rc == MDB_NOTFOUND) {
+        *cursor = 0;
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != 8)
+        return MDB_CORRUPTED;
+    *cursor = sais_from_be64(v.mv_data);
+    return 0;
+}
+
+int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t cursor)
+{
+    unsigned char b[8];
+    sais_be64(cursor, b);
+    return sais_put(txn, sais_store_dbi(store, "_cursors"), producer, strlen(producer), b, 8);
+}

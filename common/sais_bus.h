@@ -1,0 +1,36 @@
+/* sais_bus — the durable bus of DESIGN.md.
+ *
+ * A producer appends events to its "_events" database (key: big-endian u64 seq from 1) inside
+ * the same write transaction as the state change that caused them. A consumer keeps
+ * "_cursors"[producer] in its own store and advances it in the transaction that applies the
+ * events. Nothing here touches sockets: sais_service moves FetchRequest/FetchReply over ZeroMQ.
+ */
+#ifndef SAIS_BUS_H
+#define SAIS_BUS_H
+
+#include "sais_store.h"
+#include "envelope.pb-c.h"
+
+/* Appends one event; *seq_out (may be NULL) gets its seq. Returns an LMDB code. */
+int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                    const char *region, const char *trace_id, const void *payload, size_t len,
+                    uint64_t *seq_out);
+int sais_bus_append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                       const char *region, const char *trace_id, const ProtobufCMessage *msg,
+                       uint64_t *seq_out);
+
+/* The last seq in the log (0 if empty). Returns an LMDB code. */
+int sais_bus_head(sais_store_t *store, MDB_txn *txn, uint64_t *head);
+
+/* Reads events after `after` into a FetchReply: at most `max` events and about `max_bytes`
+ * bytes (always at least one event if there is one). The reply's events are owned by *out;
+ * free with sais_bus_fetch_free. 0 or -1. */
+int sais_bus_fetch(sais_store_t *store, uint64_t after, uint32_t max, size_t max_bytes,
+                   Sais__FetchReply *out);
+void sais_bus_fetch_free(Sais__FetchReply *reply);
+
+/* A consumer's cursor for `producer` (0 if none yet). LMDB codes. */
+int sais_cursor_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *cursor);
+int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t cursor);
+
+#endif

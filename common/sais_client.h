@@ -1,0 +1,34 @@
+/* sais_client — request/reply to a service's ROUTER, safe to use from many threads.
+ *
+ * Keeps a small pool of DEALER sockets per service (endpoints from config "<svc>.endpoint").
+ * A call takes a socket from the pool, sends the Request, waits for the Reply with the same
+ * id until the timeout, and gives the socket back; on timeout the socket is destroyed rather
+ * than returned, so a late reply can never be taken for the answer to another request.
+ */
+#ifndef SAIS_CLIENT_H
+#define SAIS_CLIENT_H
+
+#include "sais_config.h"
+#include "envelope.pb-c.h"
+
+typedef struct sais_client_t sais_client_t;
+
+enum { SAIS_CALL_OK = 0, SAIS_CALL_TIMEOUT = -1, SAIS_CALL_DOWN = -2, SAIS_CALL_BAD_REPLY = -3 };
+
+sais_client_t *sais_client_new(const sais_config_t *cfg);
+void sais_client_destroy(sais_client_t **self_p);
+
+/* Fills req->id (if empty) and req->deadline_ms (now + timeout_ms) and sends it to `service`.
+ * On SAIS_CALL_OK *reply is the answer (free with sais__reply__free_unpacked). */
+int sais_client_call(sais_client_t *self, const char *service, Sais__Request *req,
+                     int timeout_ms, Sais__Reply **reply);
+
+/* Convenience: method + params (NULL-terminated key,value,... pairs) + body. */
+int sais_client_callv(sais_client_t *self, const char *service, const char *method,
+                      const void *body, size_t len, int timeout_ms, Sais__Reply **reply, ...);
+
+/* Applies the socket options of DESIGN.md (heartbeats, HWM, LINGER 0, MAXMSGSIZE, reconnect
+ * backoff) to any socket the runtime makes. */
+void sais_socket_tune(void *zsock, const sais_config_t *cfg);
+
+#endif

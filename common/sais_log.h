@@ -1,0 +1,30 @@
+/* sais_log — one line per event on stderr: time, level, service, request id, message.
+ *
+ * Every line passes through a masker: any 18-character run that looks like a resident ID
+ * number (17 digits and a digit or X) is written as its first 6 and last 1 characters with
+ * '*' between, so an ID number never reaches a log unmasked, whoever formatted it.
+ */
+#ifndef SAIS_LOG_H
+#define SAIS_LOG_H
+
+typedef enum { SAIS_LOG_DEBUG = 0, SAIS_LOG_INFO, SAIS_LOG_WARN, SAIS_LOG_ERROR } sais_log_level_t;
+
+/* Process-wide minimum level; from config "log.level" (debug|info|warn|error). */
+void sais_log_set_level(sais_log_level_t lvl);
+int  sais_log_level_parse(const char *s, sais_log_level_t *out);
+
+/* Per-thread context: the service name (set by each actor) and the current request id. */
+void sais_log_set_service(const char *name);
+void sais_log_set_request(const char *request_id);
+
+void sais_log(sais_log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define sais_debug(...) sais_log(SAIS_LOG_DEBUG, __VA_ARGS__)
+#define sais_info(...)  sais_log(SAIS_LOG_INFO, __VA_ARGS__)
+#define sais_warn(...)  sais_log(SAIS_LOG_WARN, __VA_ARGS__)
+#define sais_error(...) sais_log(SAIS_LOG_ERROR, __VA_ARGS__)
+
+/* Masks ID-like runs in `s` in place (the masker above, exposed for tests). */
+void sais_log_mask_ids(char *s);
+
+#endif

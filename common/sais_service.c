@@ -1,0 +1,811 @@
+/* sais_service — the actor runtime; see sais_service.h.
+ *
+ * One thread per service. Its loop polls: the actor pipe ($TERM), the ROUTER (requests and
+ * consumers' fetches of this service's log) and one DEALER per producer it consumes. Every
+ * state change goes through a write transaction of the service's store; events appended in it
+ * are published only after the commit, by answering the fetches parked on this log.
+ */
+#include "sais_service.h"
+#include "sais_bus.h"
+#include "sais_clock.h"
+#include "sais_log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONSUMES 12
+#define MAX_PARKED   256
+
+typedef struct {
+    const char *producer;
+    zsock_t    *dealer;
+    char        endpoint[256];
+    uint64_t    cursor;
+    bool        inflight;
+    int64_t     sent_at;
+    char        req_id[32];
+    int64_t     retry_at;     /* after a failed apply: wait before asking again */
+} consumer_t;
+
+typedef struct {
+    zframe_t *identity;
+    char      id[64];
+    uint64_t  after;
+    uint32_t  max;
+    int64_t   deadline;
+} parked_t;
+
+struct sais_svc_t {
+    const sais_service_def_t *def;
+    const sais_config_t      *cfg;
+    sais_store_t             *store;
+    sais_client_t            *client;
+    zsock_t                  *router;
+    void                     *state;
+    consumer_t                consumers[MAX_CONSUMES];
+    size_t                    nconsumers;
+    parked_t                  parked[MAX_PARKED];
+    size_t                    nparked;
+    bool                      emitted;
+    uint64_t                  fetch_seq;
+    int64_t                   next_tick;
+    uint32_t                  fetch_max;
+    uint32_t                  fetch_wait_ms;
+    size_t                    max_msg;
+};
+
+const char *sais_svc_name(const sais_svc_t *svc) { return svc->def->name; }
+sais_store_t *sais_svc_store(sais_svc_t *svc) { return svc->store; }
+const sais_config_t *sais_svc_config(const sais_svc_t *svc) { return svc->cfg; }
+sais_client_t *sais_svc_client(sais_svc_t *svc) { return svc->client; }
+MDB_dbi sais_svc_dbi(sais_svc_t *svc, const char *name) { return sais_store_dbi(svc->store, name); }
+void *sais_svc_state(sais_svc_t *svc) { return svc->state; }
+void sais_svc_set_state(sais_svc_t *svc, void *state) { svc->state = state; }
+
+int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
+                  const ProtobufCMessage *msg)
+{
+    svc->emitted = true;
+    return sais_bus_append_pb(svc->store, txn, svc->def->name, type, region, NULL, msg, NULL);
+}
+
+static void wake_fetchers(sais_svc_t *svc, bool expire_only);
+
+int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx)
+{
+    int rc = sais_store_write(svc->store, fn, ctx);
+    if (svc->emitted) {
+        svc->emitted = false;
+        if (rc == 0)
+            wake_fetchers(svc, false);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- sending replies */
+
+static void send_reply(sais_svc_t *svc, zframe_t *identity, const char *id, int status,
+                       const char *ctype, const void *body, size_t len)
+{
+    Sais__Reply rep = SAIS__REPLY__INIT;
+    rep.id = (char *)(id ? id : "");
+    rep.status = status;
+    rep.content_type = (char *)(ctype ? ctype : "");
+    rep.body.data = (uint8_t *)body;
+    rep.body.len = len;
+    size_t n = sais__reply__get_packed_size(&rep);
+    zmsg_t *m = zmsg_new();
+    zframe_t *f = zframe_new(NULL, n);
+    zframe_t *idf = zframe_dup(identity);
+    if (!m || !f || !idf) {
+        zmsg_destroy(&m);
+        zframe_destroy(&f);
+        zframe_destroy(&idf);
+        sais_error("out of memory sending a reply");
+        return;
+    }
+    sais__reply__pack(&rep, zframe_data(f));
+    zmsg_append(m, &idf);
+    zmsg_append(m, &f);
+    /* ROUTER_MANDATORY: a vanished peer is an error we log, not a silent drop */
+    if (zmsg_send(&m, svc->router) != 0) {
+        sais_warn("reply %s: peer gone (%s)", rep.id, zmq_strerror(zmq_errno()));
+        zmsg_destroy(&m);
+    }
+}
+
+static void send_problem(sais_svc_t *svc, zframe_t *identity, const char *id, int status,
+                         const char *code, const char *detail)
+{
+    sais_reply_t r = {0};
+    if (sais_reply_problem(&r, status, code, "%s", detail) == 0)
+        send_reply(svc, identity, id, r.status, r.content_type, r.body, r.len);
+    sais_reply_reset(&r);
+}
+
+/* ---------------------------------------------------------------- serving our log */
+
+static void answer_fetch(sais_svc_t *svc, zframe_t *identity, const char *id, uint64_t after,
+                         uint32_t max)
+{
+    Sais__FetchReply fr;
+    if (sais_bus_fetch(svc->store, after, max, svc->max_msg / 2, &fr) != 0) {
+        send_problem(svc, identity, id, 503, "store", "cannot read the event log");
+        return;
+    }
+    size_t n = sais__fetch_reply__get_packed_size(&fr);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        sais_bus_fetch_free(&fr);
+        send_problem(svc, identity, id, 503, "memory", "out of memory");
+        return;
+    }
+    sais__fetch_reply__pack(&fr, buf);
+    send_reply(svc, identity, id, 200, "application/x-protobuf", buf, n);
+    free(buf);
+    sais_bus_fetch_free(&fr);
+}
+
+typedef struct { sais_store_t *store; uint64_t head; } head_ctx_t;
+static int head_fn(MDB_txn *txn, void *vctx)
+{
+    head_ctx_t *c = vctx;
+    return sais_bus_head(c->store, txn, &c->head);
+}
+
+static void drop_parked(sais_svc_t *svc, size_t i)
+{
+    zframe_destroy(&svc->parked[i].identity);
+    svc->parked[i] = svc->parked[--svc->nparked];
+}
+
+/* Answers parked fetches that now have events (or whose wait is over). */
+static void wake_fetchers(sais_svc_t *svc, bool expire_only)
+{
+    if (svc->nparked == 0)
+        return;
+    uint64_t head = 0;
+    if (!expire_only) {
+        head_ctx_t c = {svc->store, 0};
+        if (sais_store_read(svc->store, head_fn, &c) != 0)
+            return;
+        head = c.head;
+    }
+    int64_t now = sais_clock_ms();
+    for (size_t i = 0; i < svc->nparked;) {
+        parked_t *p = &svc->parked[i];
+        if ((!expire_only && head > p->after) || now >= p->deadline) {
+            answer_fetch(svc, p->identity, p->id, p->after, p->max);
+            drop_parked(svc, i);
+        } else {
+            i++;
+        }
+    }
+}
+
+static void handle_fetch(sais_svc_t *svc, zframe_t *identity, const Sais__Request *req)
+{
+    Sais__FetchRequest *fq = sais__fetch_request__unpack(NULL, req->body.len, req->body.data);
+    if (!fq) {
+        send_problem(svc, identity, req->id, 400, "bad_fetch", "bus.fetch body does not unpack");
+        return;
+    }
+    uint64_t after = fq->after;
+    uint32_t max = fq->max ? fq->max : svc->fetch_max;
+    uint32_t wait = fq->wait_ms;
+    sais__fetch_request__free_unpacked(fq, NULL);
+
+    head_ctx_t c = {svc->store, 0};
+    if (sais_store_read(svc->store, head_fn, &c) != 0) {
+        send_problem(svc, identity, req->id, 503, "store", "cannot read the event log head");
+        return;
+    }
+    if (c.head > after || wait == 0 || svc->nparked == MAX_PARKED) {
+        answer_fetch(svc, identity, req->id, after, max);
+        return;
+    }
+    /* long-poll: park until an event is committed or the wait is over; one parked fetch per
+     * consumer identity (a re-sent fetch replaces the old one) */
+    for (size_t i = 0; i < svc->nparked; i++)
+        if (zframe_eq(svc->parked[i].identity, identity)) {
+            drop_parked(svc, i);
+            break;
+        }
+    parked_t *p = &svc->parked[svc->nparked];
+    p->identity = zframe_dup(identity);
+    if (!p->identity) {
+        send_problem(svc, identity, req->id, 503, "memory", "out of memory");
+        return;
+    }
+    snprintf(p->id, sizeof p->id, "%s", req->id);
+    p->after = after;
+    p->max = max;
+    p->deadline = sais_clock_ms() + wait;
+    svc->nparked++;
+}
+
+/* ---------------------------------------------------------------- built-in methods */
+
+typedef struct { sais_svc_t *svc; sais_jw_t *w; } status_ctx_t;
+static int bus_status_fn(MDB_txn *txn, void *vctx)
+{
+    status_ctx_t *c = vctx;
+    uint64_t head = 0;
+    int rc = sais_bus_head(c->svc->store, txn, &head);
+    if (rc != 0)
+        return rc;
+    sais_jw_kint(c->w, "head", (int64_t)head);
+    sais_jw_key(c->w, "cursors");
+    sais_jw_obj(c->w);
+    for (size_t i = 0; i < c->svc->nconsumers; i++) {
+        uint64_t cur = 0;
+        rc = sais_cursor_get(c->svc->store, txn, c->svc->consumers[i].producer, &cur);
+        if (rc != 0)
+            return rc;
+        sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)cur);
+    }
+    sais_jw_obj_end(c->w);
+    return 0;
+}
+
+static int builtin(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *reply)
+{
+    sais_jw_t w;
+    if (strcmp(req->method, "health") == 0) {
+        sais_jw_init(&w);
+        sais_jw_obj(&w);
+        sais_jw_kstr(&w, "service", svc->def->name);
+        sais_jw_kstr(&w, "status", "up");
+        sais_jw_obj_end(&w);
+        return sais_reply_jw(reply, 200, &w);
+    }
+    if (strcmp(req->method, "digest") == 0) {
+        char hex[65];
+        if (sais_store_digest(svc->store, hex) != 0)
+            return sais_reply_problem(reply, 503, "store", "cannot compute the state digest");
+        sais_jw_init(&w);
+        sais_jw_obj(&w);
+        sais_jw_kstr(&w, "service", svc->def->name);
+        sais_jw_kstr(&w, "digest", hex);
+        sais_jw_obj_end(&w);
+        return sais_reply_jw(reply, 200, &w);
+    }
+    if (strcmp(req->method, "bus.status") == 0) {
+        uint64_t used = 0, size = 0;
+        sais_jw_init(&w);
+        sais_jw_obj(&w);
+        sais_jw_kstr(&w, "service", svc->def->name);
+        status_ctx_t c = {svc, &w};
+        if (sais_store_read(svc->store, bus_status_fn, &c) != 0) {
+            sais_jw_free(&w);
+            return sais_reply_problem(reply, 503, "store", "cannot read bus status");
+        }
+        if (sais_store_usage(svc->store, &used, &size) == 0) {
+            sais_jw_kint(&w, "map_used", (int64_t)used);
+            sais_jw_kint(&w, "map_size", (int64_t)size);
+        }
+        sais_jw_obj_end(&w);
+        return sais_reply_jw(reply, 200, &w);
+    }
+    return 1; /* not a built-in */
+}
+
+/* ---------------------------------------------------------------- the method table */
+
+typedef struct {
+    sais_svc_t           *svc;
+    const sais_method_t  *m;
+    const Sais__Request  *req;
+    sais_reply_t         *reply;
+    unsigned char         fingerprint[32];
+    char                 *idem_key;
+    size_t                idem_len;
+} call_ctx_t;
+
+static int read_call(MDB_txn *txn, void *vctx)
+{
+    call_ctx_t *c = vctx;
+    int rc = c->m->fn(c->svc, txn, c->req, c->reply);
+    return rc;
+}
+
+/* Idempotency record: fingerprint[32] | status (4, BE) | ctype_len (1) | ctype | body */
+static int write_call(MDB_txn *txn, void *vctx)
+{
+    call_ctx_t *c = vctx;
+    MDB_dbi idem = sais_store_dbi(c->svc->store, "_idem");
+    sais_reply_reset(c->reply);
+    if (c->idem_key) {
+        MDB_val v;
+        int rc = sais_get(txn, idem, c->idem_key, c->idem_len, &v);
+        if (rc == 0 && v.mv_size >= 37) {
+            const unsigned char *p = v.mv_data;
+            if (sodium_memcmp(p, c->fingerprint, 32) != 0) {
+                sais_reply_problem(c->reply, 409, "idempotency_conflict",
+                                   "Idempotency-Key was already used with a different request");
+                return SAIS_TXN_ABORT;
+            }
+            int status = (p[32] << 24) | (p[33] << 16) | (p[34] << 8) | p[35];
+            size_t cl = p[36];
+            if (37 + cl > v.mv_size)
+                return MDB_CORRUPTED;
+            char ctype[48];
+            snprintf(ctype, sizeof ctype, "%.*s", (int)cl, (const char *)p + 37);
+            sais_reply_bytes(c->reply, status, ctype, p + 37 + cl, v.mv_size - 37 - cl);
+            return SAIS_TXN_ABORT; /* nothing to change: answer as the first time */
+        }
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    int rc = c->m->fn(c->svc, txn, c->req, c->reply);
+    if (rc != 0)
+        return rc;
+    if (c->reply->status >= 400)
+        return SAIS_TXN_ABORT; /* a refused write changes nothing */
+    if (c->idem_key) {
+        size_t cl = strlen(c->reply->content_type);
+        size_t n = 37 + cl + c->reply->len;
+        MDB_val k = {c->idem_len, c->idem_key}, v = {n, NULL};
+        rc = mdb_put(txn, idem, &k, &v, MDB_RESERVE);
+        if (rc != 0)
+            return rc;
+        unsigned char *p = v.mv_data;
+        memcpy(p, c->fingerprint, 32);
+        uint32_t st = (uint32_t)c->reply->status;
+        p[32] = (unsigned char)(st >> 24);
+        p[33] = (unsigned char)(st >> 16);
+        p[34] = (unsigned char)(st >> 8);
+        p[35] = (unsigned char)st;
+        p[36] = (unsigned char)cl;
+        memcpy(p + 37, c->reply->content_type, cl);
+        if (c->reply->len)
+            memcpy(p + 37 + cl, c->reply->body, c->reply->len);
+    }
+    return 0;
+}
+
+static void fingerprint(const Sais__Request *req, unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const unsigned char *)req->method, strlen(req->method) + 1);
+    for (size_t i = 0; i < req->n_params; i++) {
+        crypto_generichash_update(&st, (const unsigned char *)req->params[i]->key, strlen(req->params[i]->key) + 1);
+        crypto_generichash_update(&st, (const unsigned char *)req->params[i]->value, strlen(req->params[i]->value) + 1);
+    }
+    crypto_generichash_update(&st, req->body.data, req->body.len);
+    crypto_generichash_final(&st, out, 32);
+}
+
+static void dispatch(sais_svc_t *svc, zframe_t *identity, const Sais__Request *req)
+{
+    sais_reply_t reply = {0};
+    sais_log_set_request(req->id);
+    if (builtin(svc, req, &reply) == 0) {
+        send_reply(svc, identity, req->id, reply.status, reply.content_type, reply.body, reply.len);
+        sais_reply_reset(&reply);
+        sais_log_set_request(NULL);
+        return;
+    }
+    const sais_method_t *m = NULL;
+    for (const sais_method_t *t = svc->def->methods; t && t->name; t++)
+        if (strcmp(t->name, req->method) == 0) {
+            m = t;
+            break;
+        }
+    if (!m) {
+        char d[160];
+        snprintf(d, sizeof d, "the %s service does not implement \"%s\"", svc->def->name, req->method);
+        send_problem(svc, identity, req->id, 501, "not_implemented", d);
+        sais_log_set_request(NULL);
+        return;
+    }
+    call_ctx_t c = {.svc = svc, .m = m, .req = req, .reply = &reply};
+    int rc;
+    char idem[512];
+    switch (m->kind) {
+    case SAIS_M_READ:
+        rc = sais_store_read(svc->store, read_call, &c);
+        break;
+    case SAIS_M_WRITE:
+        if (req->idempotency_key && *req->idempotency_key) {
+            const char *who = req->caller && req->caller->key_id ? req->caller->key_id : "";
+            int n = snprintf(idem, sizeof idem, "%s|%s|%s", req->method, who, req->idempotency_key);
+            if (n > 0 && (size_t)n < sizeof idem) {
+                c.idem_key = idem;
+                c.idem_len = (size_t)n;
+                fingerprint(req, c.fingerprint);
+            }
+        }
+        rc = sais_svc_write(svc, write_call, &c);
+        if (rc == SAIS_TXN_ABORT)
+            rc = 0;
+        break;
+    default:
+        rc = m->fn(svc, NULL, req, &reply);
+        break;
+    }
+    if (rc != 0 || reply.status == 0) {
+        sais_error("%s: %s failed (%d)", svc->def->name, req->method, rc);
+        sais_reply_problem(&reply, 503, "service_error", "the %s service could not complete %s",
+                           svc->def->name, req->method);
+    }
+    send_reply(svc, identity, req->id, reply.status, reply.content_type, reply.body, reply.len);
+    sais_reply_reset(&reply);
+    sais_log_set_request(NULL);
+}
+
+static void on_router(sais_svc_t *svc)
+{
+    zmsg_t *m = zmsg_recv(svc->router);
+    if (!m)
+        return;
+    zframe_t *identity = zmsg_pop(m);
+    zframe_t *body = zmsg_pop(m);
+    if (!identity || !body) {
+        sais_warn("malformed request envelope dropped");
+        goto done;
+    }
+    Sais__Request *req = sais__request__unpack(NULL, zframe_size(body), zframe_data(body));
+    if (!req) {
+        sais_warn("garbled request (%zu bytes) answered 400", zframe_size(body));
+        send_problem(svc, identity, "", 400, "bad_request", "the request does not unpack");
+        goto done;
+    }
+    if (req->deadline_ms && sais_clock_ms() > req->deadline_ms) {
+        /* the caller has given up already; doing the work would only delay the next one */
+        sais_debug("request %s past its deadline dropped", req->id);
+    } else if (strcmp(req->method, "bus.fetch") == 0) {
+        handle_fetch(svc, identity, req);
+    } else {
+        dispatch(svc, identity, req);
+    }
+    sais__request__free_unpacked(req, NULL);
+done:
+    zframe_destroy(&identity);
+    zframe_destroy(&body);
+    zmsg_destroy(&m);
+}
+
+/* ---------------------------------------------------------------- consuming */
+
+static int consumer_connect(sais_svc_t *svc, consumer_t *c)
+{
+    zsock_destroy(&c->dealer);
+    c->dealer = zsock_new(ZMQ_DEALER);
+    if (!c->dealer)
+        return -1;
+    sais_socket_tune(c->dealer, svc->cfg);
+    if (zsock_connect(c->dealer, "%s", c->endpoint) != 0) {
+        sais_error("cannot connect to producer %s at %s", c->producer, c->endpoint);
+        return -1;
+    }
+    c->inflight = false;
+    return 0;
+}
+
+static void consumer_send(sais_svc_t *svc, consumer_t *c)
+{
+    Sais__FetchRequest fq = SAIS__FETCH_REQUEST__INIT;
+    Sais__Request req = SAIS__REQUEST__INIT;
+    uint8_t fbuf[64];
+    fq.after = c->cursor;
+    fq.max = svc->fetch_max;
+    fq.wait_ms = svc->fetch_wait_ms;
+    size_t fn = sais__fetch_request__pack(&fq, fbuf);
+    snprintf(c->req_id, sizeof c->req_id, "f%llu", (unsigned long long)++svc->fetch_seq);
+    req.id = c->req_id;
+    req.method = "bus.fetch";
+    req.body.data = fbuf;
+    req.body.len = fn;
+    zframe_t *f = zframe_new(NULL, sais__request__get_packed_size(&req));
+    if (!f)
+        return;
+    sais__request__pack(&req, zframe_data(f));
+    if (zframe_send(&f, c->dealer, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy(&f);
+        return; /* HWM reached: try again on the next turn of the loop */
+    }
+    c->inflight = true;
+    c->sent_at = sais_clock_ms();
+}
+
+typedef struct {
+    sais_svc_t             *svc;
+    consumer_t             *c;
+    const Sais__FetchReply *fr;
+    uint64_t                cursor;
+} apply_ctx_t;
+
+static int apply_fn(MDB_txn *txn, void *vctx)
+{
+    apply_ctx_t *a = vctx;
+    uint64_t cur;
+    int rc = sais_cursor_get(a->svc->store, txn, a->c->producer, &cur);
+    if (rc != 0)
+        return rc;
+    uint64_t start = cur;
+    for (size_t i = 0; i < a->fr->n_events; i++) {
+        const Sais__Envelope *ev = a->fr->events[i];
+        if (ev->seq <= cur)
+            continue; /* applied before: at-least-once delivery, exactly-once effect */
+        if (ev->seq != cur + 1 && cur != 0)
+            sais_warn("gap in %s log: %llu after %llu", a->c->producer,
+                      (unsigned long long)ev->seq, (unsigned long long)cur);
+        if (a->svc->def->on_event) {
+            rc = a->svc->def->on_event(a->svc, txn, a->c->producer, ev);
+            if (rc != 0)
+                return rc;
+        }
+        cur = ev->seq;
+    }
+    a->cursor = cur;
+    if (cur == start)
+        return SAIS_TXN_ABORT;
+    return sais_cursor_set(a->svc->store, txn, a->c->producer, cur);
+}
+
+static void on_consumer(sais_svc_t *svc, consumer_t *c)
+{
+    zframe_t *f = zframe_recv(c->dealer);
+    if (!f)
+        return;
+    Sais__Reply *rep = sais__reply__unpack(NULL, zframe_size(f), zframe_data(f));
+    zframe_destroy(&f);
+    if (!rep) {
+        sais_warn("garbled fetch reply from %s dropped", c->producer);
+        return;
+    }
+    if (strcmp(rep->id, c->req_id) != 0 || !c->inflight) {
+        sais__reply__free_unpacked(rep, NULL);
+        return; /* the answer to a fetch we already gave up on */
+    }
+    c->inflight = false;
+    if (rep->status != 200) {
+        sais_warn("fetch from %s answered %d", c->producer, rep->status);
+        c->retry_at = sais_clock_ms() + 500;
+        sais__reply__free_unpacked(rep, NULL);
+        return;
+    }
+    Sais__FetchReply *fr = sais__fetch_reply__unpack(NULL, rep->body.len, rep->body.data);
+    sais__reply__free_unpacked(rep, NULL);
+    if (!fr) {
+        sais_warn("garbled fetch body from %s dropped", c->producer);
+        c->retry_at = sais_clock_ms() + 500;
+        return;
+    }
+    if (fr->n_events > 0) {
+        apply_ctx_t a = {svc, c, fr, c->cursor};
+        int rc = sais_svc_write(svc, apply_fn, &a);
+        if (rc == 0 || rc == SAIS_TXN_ABORT) {
+            c->cursor = a.cursor;
+        } else {
+            sais_error("applying %zu event(s) of %s failed; retrying", fr->n_events, c->producer);
+            c->retry_at = sais_clock_ms() + 1000;
+        }
+    }
+    sais__fetch_reply__free_unpacked(fr, NULL);
+}
+
+typedef struct { sais_svc_t *svc; } cursors_ctx_t;
+static int load_cursors_fn(MDB_txn *txn, void *vctx)
+{
+    cursors_ctx_t *c = vctx;
+    for (size_t i = 0; i < c->svc->nconsumers; i++) {
+        int rc = sais_cursor_get(c->svc->store, txn, c->svc->consumers[i].producer,
+                                 &c->svc->consumers[i].cursor);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- life cycle */
+
+static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
+{
+    char path[600], key[64];
+    const char *dir = sais_config_get(svc->cfg, "data.dir");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "data", svc->def->name);
+    svc->store = sais_store_open(path, svc->def->dbis, (size_t)sais_config_int(svc->cfg, "store.map_mb"), err, errlen);
+    if (!svc->store)
+        return -1;
+    svc->client = sais_client_new(svc->cfg);
+    if (!svc->client) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    svc->fetch_max = (uint32_t)sais_config_int(svc->cfg, "bus.fetch_max");
+    svc->fetch_wait_ms = (uint32_t)sais_config_int(svc->cfg, "bus.fetch_wait_ms");
+    svc->max_msg = (size_t)sais_config_int(svc->cfg, "bus.max_msg_mb") << 20;
+    if (svc->fetch_max == 0)
+        svc->fetch_max = 256;
+    if (svc->max_msg == 0)
+        svc->max_msg = 64u << 20;
+
+    for (size_t i = 0; svc->def->consumes && svc->def->consumes[i]; i++) {
+        if (svc->nconsumers == MAX_CONSUMES) {
+            snprintf(err, errlen, "too many producers");
+            return -1;
+        }
+        consumer_t *c = &svc->consumers[svc->nconsumers++];
+        c->producer = svc->def->consumes[i];
+        snprintf(key, sizeof key, "%s.endpoint", c->producer);
+        const char *ep = sais_config_get(svc->cfg, key);
+        if (!ep || !*ep) {
+            snprintf(err, errlen, "no endpoint configured for producer %s", c->producer);
+            return -1;
+        }
+        snprintf(c->endpoint, sizeof c->endpoint, "%s", ep);
+    }
+    cursors_ctx_t cc = {svc};
+    if (sais_store_read(svc->store, load_cursors_fn, &cc) != 0) {
+        snprintf(err, errlen, "cannot read consumer cursors");
+        return -1;
+    }
+    if (svc->def->on_start && svc->def->on_start(svc, err, errlen) != 0)
+        return -1;
+
+    svc->router = zsock_new(ZMQ_ROUTER);
+    if (!svc->router) {
+        snprintf(err, errlen, "cannot create ROUTER socket");
+        return -1;
+    }
+    sais_socket_tune(svc->router, svc->cfg);
+    zsock_set_router_mandatory(svc->router, 1);
+    snprintf(key, sizeof key, "%s.endpoint", svc->def->name);
+    const char *ep = sais_config_get(svc->cfg, key);
+    if (!ep || zsock_bind(svc->router, "%s", ep) == -1) {
+        snprintf(err, errlen, "cannot bind %s: %s", ep ? ep : "(no endpoint)", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    for (size_t i = 0; i < svc->nconsumers; i++)
+        if (consumer_connect(svc, &svc->consumers[i]) != 0) {
+            snprintf(err, errlen, "cannot connect to %s", svc->consumers[i].producer);
+            return -1;
+        }
+    sais_info("started (%s)", ep);
+    return 0;
+}
+
+static void svc_stop(sais_svc_t *svc)
+{
+    for (size_t i = 0; i < svc->nparked; i++)
+        zframe_destroy(&svc->parked[i].identity);
+    svc->nparked = 0;
+    for (size_t i = 0; i < svc->nconsumers; i++)
+        zsock_destroy(&svc->consumers[i].dealer);
+    zsock_destroy(&svc->router);
+    if (svc->def->on_stop)
+        svc->def->on_stop(svc);
+    sais_client_destroy(&svc->client);
+    sais_store_destroy(&svc->store);
+}
+
+static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
+{
+    zpoller_t *poller = zpoller_new(pipe, svc->router, NULL);
+    if (!poller)
+        return;
+    for (size_t i = 0; i < svc->nconsumers; i++)
+        zpoller_add(poller, svc->consumers[i].dealer);
+    int64_t resend_after = (int64_t)svc->fetch_wait_ms + 3000;
+    for (;;) {
+        int64_t now = sais_clock_ms();
+        for (size_t i = 0; i < svc->nconsumers; i++) {
+            consumer_t *c = &svc->consumers[i];
+            if (c->inflight && now - c->sent_at > resend_after) {
+                /* no answer: the producer may have restarted; a fresh socket means a late
+                 * answer to the old fetch can never arrive on the new one */
+                sais_warn("no answer from %s for %lld ms; reconnecting", c->producer, (long long)(now - c->sent_at));
+                zpoller_remove(poller, c->dealer);
+                if (consumer_connect(svc, c) == 0)
+                    zpoller_add(poller, c->dealer);
+            }
+            if (!c->inflight && c->dealer && now >= c->retry_at)
+                consumer_send(svc, c);
+        }
+        if (svc->def->on_tick && svc->def->tick_ms > 0 && now >= svc->next_tick) {
+            svc->next_tick = now + svc->def->tick_ms;
+            svc->def->on_tick(svc);
+            if (svc->emitted) {
+                svc->emitted = false;
+                wake_fetchers(svc, false);
+            }
+        }
+        wake_fetchers(svc, true);
+        void *which = zpoller_wait(poller, 50);
+        if (zpoller_terminated(poller))
+            break;
+        if (which == pipe) {
+            zmsg_t *m = zmsg_recv(pipe);
+            char *cmd = m ? zmsg_popstr(m) : NULL;
+            bool term = !cmd || strcmp(cmd, "$TERM") == 0;
+            free(cmd);
+            zmsg_destroy(&m);
+            if (term)
+                break;
+        } else if (which == svc->router) {
+            /* drain what is queued, a bounded number per turn so consumers are not starved */
+            for (int k = 0; k < 64; k++) {
+                on_router(svc);
+                if (!(zsock_events(svc->router) & ZMQ_POLLIN))
+                    break;
+            }
+        } else if (which) {
+            for (size_t i = 0; i < svc->nconsumers; i++)
+                if (which == svc->consumers[i].dealer)
+                    on_consumer(svc, &svc->consumers[i]);
+        }
+    }
+    zpoller_destroy(&poller);
+}
+
+typedef struct {
+    const sais_service_def_t *def;
+    const sais_config_t      *cfg;
+} start_args_t;
+
+static void actor_fn(zsock_t *pipe, void *vargs)
+{
+    start_args_t *args = vargs;
+    sais_svc_t *svc = calloc(1, sizeof *svc);
+    zsock_signal(pipe, 0);
+    char *cmd = zstr_recv(pipe);
+    bool start = cmd && strcmp(cmd, "START") == 0;
+    free(cmd);
+    if (!svc || !start) {
+        zsock_send(pipe, "is", -1, "not started");
+        free(svc);
+        free(args);
+        return;
+    }
+    svc->def = args->def;
+    svc->cfg = args->cfg;
+    free(args);
+    sais_log_set_service(svc->def->name);
+    char err[512] = "";
+    int rc = svc_start(svc, err, sizeof err);
+    zsock_send(pipe, "is", rc, err);
+    if (rc == 0)
+        svc_loop(svc, pipe);
+    else
+        sais_error("cannot start: %s", err);
+    svc_stop(svc);
+    free(svc);
+    if (rc == 0)
+        sais_info("stopped");
+}
+
+zactor_t *sais_service_start(const sais_service_def_t *def, const sais_config_t *cfg)
+{
+    start_args_t *args = malloc(sizeof *args);
+    if (!args)
+        return NULL;
+    args->def = def;
+    args->cfg = cfg;
+    zactor_t *a = zactor_new(actor_fn, args);
+    if (!a) {
+        free(args);
+        return NULL;
+    }
+    int rc = -1;
+    char *err = NULL;
+    if (zstr_send(a, "START") != 0 || zsock_recv(a, "is", &rc, &err) != 0)
+        rc = -1;
+    if (rc != 0) {
+        sais_error("%s: start failed: %s", def->name, err ? err : "?");
+        free(err);
+        zactor_destroy(&a);
+        return NULL;
+    }
+    free(err);
+    return a;
+}
+
+void sais_service_stop(zactor_t **actor_p)
+{
+    zactor_destroy(actor_p);
+}

@@ -1,0 +1,115 @@
+/* sais_service — the runtime every service runs on (a czmq actor).
+ *
+ * A service is a table (sais_service_def_t): its databases, its request methods, the
+ * producers it consumes and a function that applies one event. The runtime does the rest:
+ * opens the store, binds a ROUTER at "<name>.endpoint", answers requests from the method
+ * table (plus the built-ins "bus.fetch", "digest", "health", "bus.status"), pulls events from
+ * each producer's log from its stored cursor and applies them in one write transaction per
+ * fetched batch together with the new cursor, serves long-polled fetches of its own log, and
+ * handles idempotency keys for write methods.
+ *
+ * The same actor runs in `sais up` (inproc:// endpoints, all services in one process) and in
+ * `sais run <name>` (tcp:// or ipc:// endpoints, one process) — only the config differs.
+ */
+#ifndef SAIS_SERVICE_H
+#define SAIS_SERVICE_H
+
+#include <czmq.h>
+#include <stdarg.h>
+#include "sais_store.h"
+#include "sais_config.h"
+#include "sais_client.h"
+#include "sais_json.h"
+#include "envelope.pb-c.h"
+
+typedef struct sais_svc_t sais_svc_t;
+
+/* ---- replies. The body is owned by the reply; the runtime frees it after sending. */
+typedef struct {
+    int    status;
+    char   content_type[48];
+    char  *body;
+    size_t len;
+} sais_reply_t;
+
+/* Each returns 0, or -1 on allocation failure. A later call replaces an earlier answer. */
+int sais_reply_bytes(sais_reply_t *r, int status, const char *ctype, const void *p, size_t n);
+/* Takes the writer's buffer. */
+int sais_reply_jw(sais_reply_t *r, int status, sais_jw_t *w);
+int sais_reply_pb(sais_reply_t *r, int status, const ProtobufCMessage *msg);
+/* RFC 9457 problem: type "https://sais.example/problems/<code>", title, detail. */
+int sais_reply_problem(sais_reply_t *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Problem 422 with one entry in "errors": {"field", "code", "message"}. */
+int sais_reply_invalid(sais_reply_t *r, const char *field, const char *code, const char *message);
+void sais_reply_reset(sais_reply_t *r);
+
+/* ---- requests */
+/* A path capture or query parameter; NULL if absent. */
+const char *sais_req_param(const Sais__Request *req, const char *key);
+/* The caller's role ("" for another service). */
+const char *sais_req_role(const Sais__Request *req);
+/* True if the caller may see `region`: internal callers, admin and city see everything;
+ * others need a region scope prefix matching it. */
+bool sais_req_sees_region(const Sais__Request *req, const char *region);
+
+/* ---- the table a service is made of */
+typedef enum {
+    SAIS_M_READ  = 0,   /* handler gets a read-only txn */
+    SAIS_M_WRITE = 1,   /* handler gets a write txn; idempotency key handled by the runtime;
+                           events it appends are published when the txn commits */
+    SAIS_M_RAW   = 2,   /* handler gets txn = NULL and opens its own (sais_svc_write) */
+} sais_method_kind_t;
+
+typedef int (*sais_handler_fn)(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req,
+                               sais_reply_t *reply);
+typedef struct {
+    const char        *name;
+    sais_method_kind_t kind;
+    sais_handler_fn    fn;
+} sais_method_t;
+
+/* Applies one event of `producer` inside the consumer's write txn. Returns 0, an LMDB code,
+ * or SAIS_TXN_ABORT; see sais_store_write. An event the service does not care about is
+ * simply ignored (return 0). A garbled payload is logged and skipped, never fatal. */
+typedef int (*sais_event_fn)(sais_svc_t *svc, MDB_txn *txn, const char *producer,
+                             const Sais__Envelope *ev);
+
+typedef struct {
+    const char          *name;
+    const char *const   *dbis;       /* NULL-terminated; the runtime adds its own "_" ones */
+    const sais_method_t *methods;    /* terminated by an entry with name == NULL */
+    const char *const   *consumes;   /* producer names, NULL-terminated; may be NULL */
+    sais_event_fn        on_event;
+    /* After the store opens, before any request: load config, build state. 0 or -1 + err. */
+    int  (*on_start)(sais_svc_t *svc, char *err, size_t errlen);
+    void (*on_stop)(sais_svc_t *svc);
+    /* Called every tick_ms (if both set): timers kept as state, deliveries, ... */
+    void (*on_tick)(sais_svc_t *svc);
+    int   tick_ms;
+} sais_service_def_t;
+
+/* ---- for handlers */
+const char          *sais_svc_name(const sais_svc_t *svc);
+sais_store_t        *sais_svc_store(sais_svc_t *svc);
+const sais_config_t *sais_svc_config(const sais_svc_t *svc);
+sais_client_t       *sais_svc_client(sais_svc_t *svc);
+MDB_dbi              sais_svc_dbi(sais_svc_t *svc, const char *name);
+void                *sais_svc_state(sais_svc_t *svc);
+void                 sais_svc_set_state(sais_svc_t *svc, void *state);
+
+/* Appends an event to this service's log inside txn (published after commit). LMDB code. */
+int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
+                  const ProtobufCMessage *msg);
+/* A write transaction outside the request/event paths (RAW handlers, ticks); events it
+ * appends are published after commit. Same return as sais_store_write. */
+int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx);
+
+/* ---- running */
+/* Starts the service as an actor; NULL if its START failed (reason logged). The config must
+ * outlive the actor. */
+zactor_t *sais_service_start(const sais_service_def_t *def, const sais_config_t *cfg);
+/* Sends $TERM and waits; idempotent. */
+void sais_service_stop(zactor_t **actor_p);
+
+#endif

@@ -1,0 +1,395 @@
+/* sais_store — see sais_store.h. */
+#include "sais_store.h"
+#include "sais_log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The runtime's own databases, present in every store. */
+static const char *const runtime_dbis[] = {"_events", "_cursors", "_idem", "_meta", NULL};
+
+#define SAIS_STORE_MAX_DBIS 48
+#define SAIS_STORE_MAX_RETRIES 12
+
+struct sais_store_t {
+    MDB_env *env;
+    char     dir[512];
+    size_t   ndbi;
+    char    *names[SAIS_STORE_MAX_DBIS];
+    MDB_dbi  dbis[SAIS_STORE_MAX_DBIS];
+    /* Every transaction holds this shared; growing the map takes it exclusively, because
+     * mdb_env_set_mapsize may only be called with no transaction active in the process. */
+    pthread_rwlock_t lock;
+};
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[512];
+    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+        return -1;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static int add_name(sais_store_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->ndbi; i++)
+        if (strcmp(self->names[i], name) == 0)
+            return 0;
+    if (self->ndbi >= SAIS_STORE_MAX_DBIS)
+        return -1;
+    self->names[self->ndbi] = strdup(name);
+    if (!self->names[self->ndbi])
+        return -1;
+    self->ndbi++;
+    return 0;
+}
+
+sais_store_t *sais_store_open(const char *dir, const char *const *dbis, size_t map_mb,
+                              char *err, size_t errlen)
+{
+    sais_store_t *self = calloc(1, sizeof *self);
+    MDB_txn *txn = NULL;
+    int rc;
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (pthread_rwlock_init(&self->lock, NULL) != 0) {
+        free(self);
+        snprintf(err, errlen, "cannot create lock");
+        return NULL;
+    }
+    snprintf(self->dir, sizeof self->dir, "%s", dir);
+    for (size_t i = 0; runtime_dbis[i]; i++)
+        if (add_name(self, runtime_dbis[i]) != 0)
+            goto oom;
+    for (size_t i = 0; dbis && dbis[i]; i++)
+        if (add_name(self, dbis[i]) != 0)
+            goto oom;
+
+    if (mkdir_p(dir) != 0) {
+        snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
+        goto fail;
+    }
+    if ((rc = mdb_env_create(&self->env)) != 0
+        || (rc = mdb_env_set_maxdbs(self->env, (MDB_dbi)self->ndbi + 4)) != 0
+        || (rc = mdb_env_set_maxreaders(self->env, 512)) != 0
+        || (rc = mdb_env_set_mapsize(self->env, (size_t)(map_mb ? map_mb : 256) << 20)) != 0) {
+        snprintf(err, errlen, "%s: lmdb setup: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    /* MDB_NOTLS: reader slots belong to transactions, not threads, so the gateway's pool
+     * threads and the actor can each read without tying a slot to a thread. */
+    if ((rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600)) != 0) {
+        snprintf(err, errlen, "%s: cannot open lmdb environment: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    int dead = 0;
+    if ((rc = mdb_reader_check(self->env, &dead)) != 0) {
+        snprintf(err, errlen, "%s: reader check: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    if (dead > 0)
+        sais_info("store %s: cleared %d stale reader slot(s)", dir, dead);
+
+    if ((rc = mdb_txn_begin(self->env, NULL, 0, &txn)) != 0) {
+        snprintf(err, errlen, "%s: begin: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    for (size_t i = 0; i < self->ndbi; i++) {
+        if ((rc = mdb_dbi_open(txn, self->names[i], MDB_CREATE, &self->dbis[i])) != 0) {
+            snprintf(err, errlen, "%s: open database %s: %s", dir, self->names[i], mdb_strerror(rc));
+            mdb_txn_abort(txn);
+            goto fail;
+        }
+    }
+    if ((rc = mdb_txn_commit(txn)) != 0) {
+        snprintf(err, errlen, "%s: commit: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    return self;
+oom:
+    snprintf(err, errlen, "out of memory or too many databases");
+fail:
+    sais_store_destroy(&self);
+    return NULL;
+}
+
+void sais_store_destroy(sais_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sais_store_t *self = *self_p;
+    if (self->env)
+        mdb_env_close(self->env);
+    for (size_t i = 0; i < self->ndbi; i++)
+        free(self->names[i]);
+    pthread_rwlock_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+MDB_dbi sais_store_dbi(sais_store_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->ndbi; i++)
+        if (strcmp(self->names[i], name) == 0)
+            return self->dbis[i];
+    sais_error("store %s: database \"%s\" was not declared (programmer error)", self->dir, name);
+    abort();
+}
+
+const char *sais_store_dir(sais_store_t *self) { return self->dir; }
+
+static int grow(sais_store_t *self)
+{
+    MDB_envinfo info;
+    int rc;
+    pthread_rwlock_wrlock(&self->lock);
+    if ((rc = mdb_env_info(self->env, &info)) == 0) {
+        size_t next = info.me_mapsize * 2;
+        rc = mdb_env_set_mapsize(self->env, next);
+        if (rc == 0)
+            sais_info("store %s: map grown to %zu MiB", self->dir, next >> 20);
+    }
+    pthread_rwlock_unlock(&self->lock);
+    if (rc != 0)
+        sais_error("store %s: cannot grow map: %s", self->dir, mdb_strerror(rc));
+    return rc == 0 ? 0 : -1;
+}
+
+int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
+{
+    for (int attempt = 0; attempt < SAIS_STORE_MAX_RETRIES; attempt++) {
+        MDB_txn *txn = NULL;
+        pthread_rwlock_rdlock(&self->lock);
+        int rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+        if (rc == MDB_MAP_RESIZED) {
+            /* another process grew the map: adopt its size and try again */
+            rc = mdb_env_set_mapsize(self->env, 0);
+            pthread_rwlock_unlock(&self->lock);
+            if (rc != 0) {
+                sais_error("store %s: adopt map size: %s", self->dir, mdb_strerror(rc));
+                return -1;
+            }
+            continue;
+        }
+        if (rc != 0) {
+            pthread_rwlock_unlock(&self->lock);
+            sais_error("store %s: begin write: %s", self->dir, mdb_strerror(rc));
+            return -1;
+        }
+        int r = fn(txn, ctx);
+        if (r == 0) {
+            rc = mdb_txn_commit(txn);
+            pthread_rwlock_unlock(&self->lock);
+            if (rc == 0)
+                return 0;
+            if (rc != MDB_MAP_FULL) {
+                sais_error("store %s: commit: %s", self->dir, mdb_strerror(rc));
+                return -1;
+            }
+        } else {
+            mdb_txn_abort(txn);
+            pthread_rwlock_unlock(&self->lock);
+            if (r == SAIS_TXN_ABORT)
+                return SAIS_TXN_ABORT;
+            if (r != MDB_MAP_FULL) {
+                sais_error("store %s: write failed: %s", self->dir,
+                           r == -1 ? "handler error" : mdb_strerror(r));
+                return -1;
+            }
+        }
+        /* MDB_MAP_FULL: the transaction is dead; grow and run the callback again */
+        if (grow(self) != 0)
+            return -1;
+    }
+    sais_error("store %s: giving up after %d map growths", self->dir, SAIS_STORE_MAX_RETRIES);
+    return -1;
+}
+
+int sais_store_read(sais_store_t *self, sais_txn_fn fn, void *ctx)
+{
+    MDB_txn *txn = NULL;
+    pthread_rwlock_rdlock(&self->lock);
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    if (rc == MDB_MAP_RESIZED) {
+        rc = mdb_env_set_mapsize(self->env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, &txn);
+    }
+    if (rc != 0) {
+        pthread_rwlock_unlock(&self->lock);
+        sais_error("store %s: begin read: %s", self->dir, mdb_strerror(rc));
+        return -1;
+    }
+    int r = fn(txn, ctx);
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&self->lock);
+    return r;
+}
+
+typedef struct {
+    sais_store_t *self;
+    crypto_generichash_state st;
+} digest_ctx_t;
+
+static void hash_len(crypto_generichash_state *st, uint64_t n)
+{
+    unsigned char b[8];
+    sais_be64(n, b);
+    crypto_generichash_update(st, b, 8);
+}
+
+static int digest_fn(MDB_txn *txn, void *vctx)
+{
+    digest_ctx_t *c = vctx;
+    /* names in sorted order so the digest does not depend on declaration order */
+    size_t order[SAIS_STORE_MAX_DBIS];
+    size_t n = c->self->ndbi;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(c->self->names[order[j - 1]], c->self->names[order[j]]) > 0; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (size_t oi = 0; oi < n; oi++) {
+        size_t i = order[oi];
+        const char *name = c->self->names[i];
+        if (name[0] == '_')
+            continue;
+        hash_len(&c->st, strlen(name));
+        crypto_generichash_update(&c->st, (const unsigned char *)name, strlen(name));
+        MDB_cursor *cur;
+        int rc = mdb_cursor_open(txn, c->self->dbis[i], &cur);
+        if (rc != 0)
+            return rc;
+        MDB_val k, v;
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            hash_len(&c->st, k.mv_size);
+            crypto_generichash_update(&c->st, k.mv_data, k.mv_size);
+            hash_len(&c->st, v.mv_size);
+            crypto_generichash_update(&c->st, v.mv_data, v.mv_size);
+        }
+        mdb_cursor_close(cur);
+        if (rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+int sais_store_digest(sais_store_t *self, char hex[65])
+{
+    digest_ctx_t c = {.self = self};
+    unsigned char out[32];
+    if (crypto_generichash_init(&c.st, NULL, 0, sizeof out) != 0)
+        return -1;
+    if (sais_store_read(self, digest_fn, &c) != 0)
+        return -1;
+    crypto_generichash_final(&c.st, out, sizeof out);
+    sodium_bin2hex(hex, 65, out, sizeof out);
+    return 0;
+}
+
+int sais_store_usage(sais_store_t *self, uint64_t *used, uint64_t *mapsize)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(self->env, &info) != 0 || mdb_env_stat(self->env, &st) != 0)
+        return -1;
+    *used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+    *mapsize = info.me_mapsize;
+    return 0;
+}
+
+int sais_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen)
+{
+    MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+    return mdb_put(txn, dbi, &key, &val, 0);
+}
+
+int sais_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *out)
+{
+    MDB_val key = {klen, (void *)k};
+    return mdb_get(txn, dbi, &key, out);
+}
+
+int sais_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
+{
+    MDB_val key = {klen, (void *)k};
+    return mdb_del(txn, dbi, &key, NULL);
+}
+
+int sais_put_pb(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const ProtobufCMessage *msg)
+{
+    size_t n = protobuf_c_message_get_packed_size(msg);
+    MDB_val key = {klen, (void *)k}, val = {n, NULL};
+    /* MDB_RESERVE: pack straight into the page, no intermediate buffer */
+    int rc = mdb_put(txn, dbi, &key, &val, MDB_RESERVE);
+    if (rc != 0)
+        return rc;
+    protobuf_c_message_pack(msg, val.mv_data);
+    return 0;
+}
+
+int sais_get_pb(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+                const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
+{
+    MDB_val v;
+    int rc = sais_get(txn, dbi, k, klen, &v);
+    if (rc != 0)
+        return rc;
+    *out = protobuf_c_message_unpack(desc, NULL, v.mv_size, v.mv_data);
+    return *out ? 0 : MDB_CORRUPTED;
+}
+
+int sais_next_id(sais_store_t *self, MDB_txn *txn, const char *counter, uint64_t *out)
+{
+    MDB_dbi meta = sais_store_dbi(self, "_meta");
+    MDB_val v;
+    uint64_t n = 0;
+    int rc = sais_get(txn, meta, counter, strlen(counter), &v);
+    if (rc == 0 && v.mv_size == 8)
+        n = sais_from_be64(v.mv_data);
+    else if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    n++;
+    unsigned char b[8];
+    sais_be64(n, b);
+    rc = sais_put(txn, meta, counter, strlen(counter), b, 8);
+    if (rc == 0)
+        *out = n;
+    return rc;
+}
+
+void sais_be64(uint64_t v, unsigned char out[8])
+{
+    for (int i = 7; i >= 0; i--) {
+        out[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+uint64_t sais_from_be64(const unsigned char in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
