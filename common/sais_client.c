@@ -135,6 +135,15 @@ static void give_back(sais_client_t *self, const char *service, zsock_t *s)
         zsock_destroy(&s);
 }
 
+static void drop_idle(sais_client_t *self, const char *service)
+{
+    pthread_mutex_lock(&self->mu);
+    pool_t *p = pool_for(self, service);
+    while (p && p->nidle > 0)
+        zsock_destroy(&p->idle[--p->nidle]);
+    pthread_mutex_unlock(&self->mu);
+}
+
 int sais_client_call(sais_client_t *self, const char *service, Sais__Request *req,
                      int timeout_ms, Sais__Reply **reply)
 {
@@ -198,8 +207,11 @@ int sais_client_call(sais_client_t *self, const char *service, Sais__Request *re
         give_back(self, service, s);
         return SAIS_CALL_OK;
     }
-    /* timed out: destroy rather than pool, so a late reply cannot be mistaken later */
+    /* timed out: destroy rather than pool, so a late reply cannot be mistaken later; the
+     * idle sockets to the same service likely point at a peer that is gone too (an inproc
+     * pipe does not reconnect to a restarted service), so they go as well */
     zsock_destroy(&s);
+    drop_idle(self, service);
     return SAIS_CALL_TIMEOUT;
 }
 

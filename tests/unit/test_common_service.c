@@ -1,0 +1,246 @@
+/* The runtime end to end in one process: a producer service and a consumer service over
+ * inproc://, events through the durable log, cursors surviving a restart, idempotency keys,
+ * unknown methods and garbled requests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sais_bus.h"
+#include "sais_clock.h"
+#include "sais_service.h"
+
+static const char *const prod_dbis[] = {"items", NULL};
+static const char *const cons_dbis[] = {"seen", NULL};
+
+static int put_fn(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    const char *v = sais_req_param(req, "v");
+    if (!v)
+        return sais_reply_invalid(reply, "v", "missing_field", "v is required");
+    uint64_t id;
+    int rc = sais_next_id(sais_svc_store(svc), txn, "item", &id);
+    if (rc)
+        return rc;
+    char key[32];
+    snprintf(key, sizeof key, "%08llu", (unsigned long long)id);
+    if ((rc = sais_put(txn, sais_svc_dbi(svc, "items"), key, strlen(key), v, strlen(v))))
+        return rc;
+    Sais__Evidence ev = SAIS__EVIDENCE__INIT;
+    ev.record_id = key;
+    ev.source = (char *)v;
+    if ((rc = sais_svc_emit(svc, txn, "item.put", "330326", &ev.base)))
+        return rc;
+    char body[64];
+    int n = snprintf(body, sizeof body, "{\"id\":\"%s\"}", key);
+    return sais_reply_bytes(reply, 201, "application/json", body, (size_t)n);
+}
+
+static const sais_method_t prod_methods[] = {{"put", SAIS_M_WRITE, put_fn}, {NULL, 0, NULL}};
+static const sais_service_def_t prod_def = {.name = "ingest", .dbis = prod_dbis, .methods = prod_methods};
+
+static int cons_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
+{
+    (void)producer;
+    Sais__Evidence *e = sais__evidence__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!e)
+        return 0;
+    int rc = sais_put(txn, sais_svc_dbi(svc, "seen"), e->record_id, strlen(e->record_id), e->source, strlen(e->source));
+    sais__evidence__free_unpacked(e, NULL);
+    return rc;
+}
+
+static int count_fn(MDB_txn *txn, void *vctx)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, *(MDB_dbi *)((void **)vctx)[1], &st);
+    if (rc == 0)
+        *(size_t *)((void **)vctx)[0] = st.ms_entries;
+    return rc;
+}
+
+static int count_seen(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    (void)req;
+    MDB_stat st;
+    int rc = mdb_stat(txn, sais_svc_dbi(svc, "seen"), &st);
+    if (rc)
+        return rc;
+    char body[32];
+    int n = snprintf(body, sizeof body, "%zu", st.ms_entries);
+    return sais_reply_bytes(reply, 200, "text/plain", body, (size_t)n);
+}
+static const sais_method_t cons_methods[] = {{"count", SAIS_M_READ, count_seen}, {NULL, 0, NULL}};
+static const char *const cons_consumes[] = {"ingest", NULL};
+static const sais_service_def_t cons_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
+                                            .consumes = cons_consumes, .on_event = cons_event};
+
+static char tmpdir[256];
+
+static sais_config_t *make_cfg(void)
+{
+    sais_config_t *cfg = sais_config_new();
+    char err[256];
+    assert_non_null(cfg);
+    assert_int_equal(sais_config_set(cfg, "data.dir", tmpdir, err, sizeof err), 0);
+    assert_int_equal(sais_config_set(cfg, "ingest.endpoint", "inproc://t-ingest", err, sizeof err), 0);
+    assert_int_equal(sais_config_set(cfg, "verify.endpoint", "inproc://t-verify", err, sizeof err), 0);
+    assert_int_equal(sais_config_set(cfg, "bus.fetch_wait_ms", "200", err, sizeof err), 0);
+    return cfg;
+}
+
+static int call(sais_client_t *cl, const char *svc, const char *method, const char *v, const char *idem,
+                char *out, size_t outlen)
+{
+    Sais__Request req = SAIS__REQUEST__INIT;
+    Sais__Param p = SAIS__PARAM__INIT, *pp = &p;
+    Sais__Reply *rep = NULL;
+    req.method = (char *)method;
+    if (v) {
+        p.key = "v";
+        p.value = (char *)v;
+        req.params = &pp;
+        req.n_params = 1;
+    }
+    req.idempotency_key = (char *)(idem ? idem : "");
+    int rc = sais_client_call(cl, svc, &req, 1000, &rep);
+    if (rc != SAIS_CALL_OK)
+        return rc;
+    int status = rep->status;
+    if (out)
+        snprintf(out, outlen, "%.*s", (int)rep->body.len, (const char *)rep->body.data);
+    sais__reply__free_unpacked(rep, NULL);
+    return status;
+}
+
+static size_t wait_seen(sais_client_t *cl, size_t want)
+{
+    char out[64] = "";
+    for (int i = 0; i < 200; i++) {
+        if (call(cl, "verify", "count", NULL, NULL, out, sizeof out) == 200 && (size_t)atol(out) >= want)
+            break;
+        usleep(20000);
+    }
+    return (size_t)atol(out);
+}
+
+static void test_events_flow_and_survive_restart(void **state)
+{
+    (void)state;
+    sais_config_t *cfg = make_cfg();
+    zactor_t *prod = sais_service_start(&prod_def, cfg);
+    zactor_t *cons = sais_service_start(&cons_def, cfg);
+    assert_non_null(prod);
+    assert_non_null(cons);
+    sais_client_t *cl = sais_client_new(cfg);
+    char out[256];
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(call(cl, "ingest", "put", "x", NULL, out, sizeof out), 201);
+    assert_int_equal(wait_seen(cl, 100), 100);
+
+    /* consumer restart: resumes from its stored cursor, applies nothing twice */
+    sais_service_stop(&cons);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(call(cl, "ingest", "put", "y", NULL, out, sizeof out), 201);
+    cons = sais_service_start(&cons_def, cfg);
+    assert_non_null(cons);
+    assert_int_equal(wait_seen(cl, 150), 150);
+    usleep(300000);
+    assert_int_equal(wait_seen(cl, 150), 150);
+
+    /* idempotency: same key and body -> first answer, nothing new; other body -> 409 */
+    char first[256], again[256];
+    assert_int_equal(call(cl, "ingest", "put", "z", "k1", first, sizeof first), 201);
+    assert_int_equal(call(cl, "ingest", "put", "z", "k1", again, sizeof again), 201);
+    assert_string_equal(first, again);
+    assert_int_equal(call(cl, "ingest", "put", "w", "k1", out, sizeof out), 409);
+    assert_int_equal(wait_seen(cl, 151), 151);
+
+    /* unknown method, invalid input, built-ins */
+    assert_int_equal(call(cl, "ingest", "nope", NULL, NULL, out, sizeof out), 501);
+    assert_int_equal(call(cl, "ingest", "put", NULL, NULL, out, sizeof out), 422);
+    assert_int_equal(call(cl, "ingest", "health", NULL, NULL, out, sizeof out), 200);
+    assert_int_equal(call(cl, "verify", "bus.status", NULL, NULL, out, sizeof out), 200);
+    assert_non_null(strstr(out, "\"ingest\":151"));
+    char d1[256], d2[256];
+    assert_int_equal(call(cl, "verify", "digest", NULL, NULL, d1, sizeof d1), 200);
+    assert_int_equal(call(cl, "verify", "digest", NULL, NULL, d2, sizeof d2), 200);
+    assert_string_equal(d1, d2);
+
+    /* a garbled request gets a 400, and the service still serves */
+    zsock_t *raw = zsock_new_dealer("inproc://t-ingest");
+    assert_non_null(raw);
+    zstr_send(raw, "\xff\xff\xff garbage");
+    zframe_t *f = zframe_recv(raw);
+    assert_non_null(f);
+    Sais__Reply *rep = sais__reply__unpack(NULL, zframe_size(f), zframe_data(f));
+    assert_non_null(rep);
+    assert_int_equal(rep->status, 400);
+    sais__reply__free_unpacked(rep, NULL);
+    zframe_destroy(&f);
+    zsock_destroy(&raw);
+    assert_int_equal(call(cl, "ingest", "health", NULL, NULL, out, sizeof out), 200);
+
+    sais_client_destroy(&cl);
+    sais_service_stop(&cons);
+    sais_service_stop(&prod);
+    sais_config_destroy(&cfg);
+}
+
+typedef struct { int calls; } grow_ctx_t;
+static int big_write(MDB_txn *txn, void *vctx)
+{
+    MDB_dbi dbi = *(MDB_dbi *)vctx;
+    static char blob[4096];
+    for (int i = 0; i < 3000; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "%08d", i);
+        int rc = sais_put(txn, dbi, key, strlen(key), blob, sizeof blob);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void test_store_grows_on_map_full(void **state)
+{
+    (void)state;
+    char dir[300], err[256];
+    snprintf(dir, sizeof dir, "%s/grow", tmpdir);
+    const char *const dbis[] = {"blobs", NULL};
+    sais_store_t *st = sais_store_open(dir, dbis, 1, err, sizeof err);
+    assert_non_null(st);
+    MDB_dbi dbi = sais_store_dbi(st, "blobs");
+    /* 3000 x 4 KiB does not fit in 1 MiB: the store must grow and redo, not fail */
+    assert_int_equal(sais_store_write(st, big_write, &dbi), 0);
+    size_t n = 0;
+    void *ctx[2] = {&n, &dbi};
+    assert_int_equal(sais_store_read(st, count_fn, ctx), 0);
+    assert_int_equal(n, 3000);
+    uint64_t used, size;
+    assert_int_equal(sais_store_usage(st, &used, &size), 0);
+    assert_true(size > (1u << 20));
+    sais_store_destroy(&st);
+    assert_null(st);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-test-service-%d", (int)getpid());
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_store_grows_on_map_full),
+        cmocka_unit_test(test_events_flow_and_survive_restart),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return rc;
+}
