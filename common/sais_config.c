@@ -1,0 +1,448 @@
+/* sais_config — the table of every setting SAIS knows, with defaults and help.
+ *
+ * Layering: defaults, then a file, then the environment (SAIS_ + key upper-cased with '.'
+ * turned into '_'). A load builds the new values aside and swaps them in only when the whole
+ * file was good, so a bad file leaves the running configuration as it was.
+ */
+#include "sais_config.h"
+#include "sais_log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum { T_STR, T_INT, T_BOOL } s_type_t;
+
+typedef struct {
+    const char *key;
+    const char *def;
+    s_type_t type;
+    const char *help;
+} s_entry_t;
+
+static const s_entry_t s_table[] = {
+    { "log.level", "info", T_STR, "minimum log level: debug, info, warn or error" },
+    { "data.dir", "data", T_STR, "directory holding each service's LMDB environment and secrets" },
+    { "store.map_mb", "256", T_INT, "initial LMDB map size per service, MiB (grown on MAP_FULL)" },
+    { "clock.now", "", T_STR, "pin the clock to this RFC 3339 instant; empty = real time" },
+
+    { "gateway.listen", "127.0.0.1:8080", T_STR, "HTTP listen address host:port" },
+    { "gateway.threads", "4", T_INT, "HTTP worker threads" },
+    { "gateway.max_body_mb", "2048", T_INT, "largest request body accepted (feed uploads), MiB" },
+    { "gateway.max_json_kb", "1024", T_INT, "largest JSON request body accepted, KiB" },
+    { "gateway.conn_timeout_s", "30", T_INT, "idle HTTP connection timeout, seconds" },
+    { "gateway.max_conns", "1024", T_INT, "most concurrent HTTP connections" },
+    { "gateway.max_conns_per_ip", "64", T_INT, "most concurrent HTTP connections from one address" },
+    { "gateway.request_timeout_ms", "10000", T_INT, "deadline for a service to answer a request (504 after)" },
+    { "gateway.web_dir", "web", T_STR, "directory of the console's static files" },
+
+    { "gateway.endpoint", "tcp://127.0.0.1:7101", T_STR, "bus endpoint of the gateway service" },
+    { "ingest.endpoint", "tcp://127.0.0.1:7102", T_STR, "bus endpoint of the ingest service" },
+    { "verify.endpoint", "tcp://127.0.0.1:7103", T_STR, "bus endpoint of the verify service" },
+    { "rules.endpoint", "tcp://127.0.0.1:7104", T_STR, "bus endpoint of the rules service" },
+    { "intake.endpoint", "tcp://127.0.0.1:7105", T_STR, "bus endpoint of the intake service" },
+    { "warn.endpoint", "tcp://127.0.0.1:7106", T_STR, "bus endpoint of the warn service" },
+    { "match.endpoint", "tcp://127.0.0.1:7107", T_STR, "bus endpoint of the match service" },
+    { "notify.endpoint", "tcp://127.0.0.1:7108", T_STR, "bus endpoint of the notify service" },
+    { "city.endpoint", "tcp://127.0.0.1:7109", T_STR, "bus endpoint of the city aggregator" },
+
+    { "bus.hwm", "10000", T_INT, "ZeroMQ send/receive high-water mark, messages" },
+    { "bus.max_msg_mb", "64", T_INT, "largest bus message accepted (ZMQ_MAXMSGSIZE), MiB" },
+    { "bus.heartbeat_ms", "1000", T_INT, "ZeroMQ heartbeat interval, ms" },
+    { "bus.fetch_wait_ms", "1000", T_INT, "long-poll wait of a consumer's fetch, ms" },
+    { "bus.fetch_max", "256", T_INT, "most events returned by one fetch" },
+    { "bus.reconnect_ms", "100", T_INT, "first reconnect delay, ms" },
+    { "bus.reconnect_max_ms", "5000", T_INT, "longest reconnect delay (backoff cap), ms" },
+
+    { "ingest.commit_lines", "1000", T_INT, "feed records accepted per LMDB write transaction" },
+    { "ingest.max_errors", "1000", T_INT, "rejected records listed in a batch report" },
+
+    { "rules.policies_dir", "deploy/policies", T_STR, "directory of the policy catalogue" },
+    { "rules.step_limit", "100000", T_INT, "instruction budget of one policy evaluation" },
+
+    { "notify.sms_endpoint", "", T_STR, "SMS gateway URL; empty = record messages in the outbox only" },
+    { "notify.max_attempts", "8", T_INT, "delivery attempts before a notification is given up" },
+    { "notify.backoff_ms", "500", T_INT, "first retry delay of a delivery, ms" },
+    { "notify.backoff_max_ms", "60000", T_INT, "longest retry delay of a delivery, ms" },
+    { "notify.http_timeout_ms", "5000", T_INT, "timeout of one SMS or webhook HTTP call, ms" },
+
+    { "warn.visit_code_ttl_s", "2592000", T_INT, "lifetime of a home-visit QR code, seconds" },
+    { "warn.visit_code_key", "", T_STR, "key signing visit codes; empty = derived from the data dir secret" },
+
+    { "city.deployment", "county", T_STR, "what this stack is: county or city" },
+    { "city.counties", "", T_STR, "city only: comma-separated name=endpoint of each county's bus" },
+};
+
+#define N_KEYS (sizeof s_table / sizeof s_table[0])
+
+struct sais_config_t {
+    char *values[N_KEYS];
+};
+
+static int
+s_index(const char *key)
+{
+    if (key == NULL)
+        return -1;
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(key, s_table[i].key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void
+s_env_name(const char *key, char *out, size_t outlen)
+{
+    size_t o = 0;
+    const char *prefix = "SAIS_";
+    for (; *prefix && o + 1 < outlen; prefix++)
+        out[o++] = *prefix;
+    for (; *key && o + 1 < outlen; key++)
+        out[o++] = *key == '.' ? '_' : (char)toupper((unsigned char)*key);
+    out[o] = '\0';
+}
+
+static bool
+s_is_int(const char *v)
+{
+    if (v == NULL || *v == '\0')
+        return false;
+    errno = 0;
+    char *end;
+    (void)strtoll(v, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+static bool
+s_is_bool(const char *v)
+{
+    static const char *const words[] = { "true", "false", "yes", "no", "1", "0", "on", "off" };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcasecmp(v, words[i]) == 0)
+            return true;
+    return false;
+}
+
+/* NULL if `value` suits the key's type, else the reason. */
+static const char *
+s_type_error(size_t idx, const char *value)
+{
+    if (s_table[idx].type == T_INT && !s_is_int(value))
+        return "not an integer";
+    if (s_table[idx].type == T_BOOL && !s_is_bool(value))
+        return "not a boolean (true/false, yes/no, on/off, 1/0)";
+    return NULL;
+}
+
+static int
+s_replace(char **slot, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* Applies the environment to `values`. On a malformed value, reports it and returns -1 only
+ * if err is given; otherwise the raw value is kept (sais_config_int then reads it as 0). */
+static int
+s_apply_env(char **values, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char name[96];
+        s_env_name(s_table[i].key, name, sizeof name);
+        const char *v = getenv(name);
+        if (v == NULL)
+            continue;
+        const char *why = s_type_error(i, v);
+        if (why && err) {
+            snprintf(err, errlen, "environment %s: %s", name, why);
+            return -1;
+        }
+        if (s_replace(&values[i], v) != 0) {
+            if (err)
+                snprintf(err, errlen, "environment %s: out of memory", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+s_free_values(char **values)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        free(values[i]);
+        values[i] = NULL;
+    }
+}
+
+sais_config_t *
+sais_config_new(void)
+{
+    sais_config_t *self = calloc(1, sizeof *self);
+    if (self == NULL)
+        return NULL;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        self->values[i] = strdup(s_table[i].def);
+        if (self->values[i] == NULL)
+            goto fail;
+    }
+    if (s_apply_env(self->values, NULL, 0) != 0)
+        goto fail;
+    return self;
+fail:
+    s_free_values(self->values);
+    free(self);
+    return NULL;
+}
+
+void
+sais_config_destroy(sais_config_t **self_p)
+{
+    if (self_p == NULL || *self_p == NULL)
+        return;
+    s_free_values((*self_p)->values);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static char *
+s_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Value syntax: the rest of the line, trimmed; a '#' preceded by white space starts a
+ * comment; "double quotes" keep everything inside verbatim (use "" for an empty value). */
+static const char *
+s_parse_value(char *v)
+{
+    v = s_trim(v);
+    if (*v == '"') {
+        char *close = strchr(v + 1, '"');
+        if (close == NULL)
+            return NULL;
+        char *rest = s_trim(close + 1);
+        if (*rest != '\0' && *rest != '#')
+            return NULL;
+        *close = '\0';
+        return v + 1;
+    }
+    for (char *p = v; *p; p++) {
+        if (*p == '#' && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+            *p = '\0';
+            break;
+        }
+    }
+    return s_trim(v);
+}
+
+static bool
+s_valid_name(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+int
+sais_config_load(sais_config_t *self, const char *path, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (err == NULL || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    if (self == NULL || path == NULL) {
+        snprintf(err, errlen, "no configuration file given");
+        return -1;
+    }
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+
+    char *next[N_KEYS] = { NULL };
+    char *line = NULL;
+    size_t cap = 0;
+    char section[128] = "";
+    int rc = -1;
+    long lineno = 0;
+
+    for (size_t i = 0; i < N_KEYS; i++)
+        if ((next[i] = strdup(self->values[i])) == NULL) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            goto done;
+        }
+
+    ssize_t got;
+    while ((got = getline(&line, &cap, f)) != -1) {
+        lineno++;
+        if (memchr(line, '\0', (size_t)got) != NULL) {
+            snprintf(err, errlen, "%s:%ld: contains a NUL byte", path, lineno);
+            goto done;
+        }
+        char *s = s_trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (close == NULL || *s_trim(close + 1) != '\0') {
+                snprintf(err, errlen, "%s:%ld: malformed section header", path, lineno);
+                goto done;
+            }
+            *close = '\0';
+            char *name = s_trim(s + 1);
+            if (*name != '\0' && (!s_valid_name(name) || strlen(name) >= sizeof section)) {
+                snprintf(err, errlen, "%s:%ld: bad section name '%s'", path, lineno, name);
+                goto done;
+            }
+            snprintf(section, sizeof section, "%s", name);   /* "[]" returns to top level */
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            snprintf(err, errlen, "%s:%ld: expected 'key = value'", path, lineno);
+            goto done;
+        }
+        *eq = '\0';
+        char *name = s_trim(s);
+        if (!s_valid_name(name)) {
+            snprintf(err, errlen, "%s:%ld: bad key '%.64s'", path, lineno, name);
+            goto done;
+        }
+        char key[256];
+        int kn = section[0] ? snprintf(key, sizeof key, "%s.%s", section, name)
+                            : snprintf(key, sizeof key, "%s", name);
+        int idx = kn > 0 && (size_t)kn < sizeof key ? s_index(key) : -1;
+        if (idx < 0) {
+            snprintf(err, errlen, "%s:%ld: unknown key '%.128s'", path, lineno, key);
+            goto done;
+        }
+        const char *value = s_parse_value(eq + 1);
+        if (value == NULL) {
+            snprintf(err, errlen, "%s:%ld: %s: unterminated or malformed quoted value", path,
+                     lineno, key);
+            goto done;
+        }
+        const char *why = s_type_error((size_t)idx, value);
+        if (why) {
+            snprintf(err, errlen, "%s:%ld: %s: %s", path, lineno, key, why);
+            goto done;
+        }
+        if (s_replace(&next[idx], value) != 0) {
+            snprintf(err, errlen, "%s:%ld: out of memory", path, lineno);
+            goto done;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: read error", path);
+        goto done;
+    }
+    if (s_apply_env(next, err, errlen) != 0)
+        goto done;
+
+    for (size_t i = 0; i < N_KEYS; i++) {
+        free(self->values[i]);
+        self->values[i] = next[i];
+        next[i] = NULL;
+    }
+    rc = 0;
+done:
+    s_free_values(next);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+int
+sais_config_set(sais_config_t *self, const char *key, const char *value, char *err, size_t errlen)
+{
+    int idx = self ? s_index(key) : -1;
+    if (idx < 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "unknown key '%s'", key ? key : "(null)");
+        return -1;
+    }
+    if (value == NULL)
+        value = "";
+    const char *why = s_type_error((size_t)idx, value);
+    if (why) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", key, why);
+        return -1;
+    }
+    if (s_replace(&self->values[idx], value) != 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: out of memory", key);
+        return -1;
+    }
+    return 0;
+}
+
+const char *
+sais_config_get(const sais_config_t *self, const char *key)
+{
+    int idx = s_index(key);
+    if (idx < 0) {
+        sais_error("sais_config_get: unknown key '%s' (add it to the table in sais_config.c)",
+                   key ? key : "(null)");
+        return NULL;
+    }
+    return self ? self->values[idx] : s_table[idx].def;
+}
+
+int64_t
+sais_config_int(const sais_config_t *self, const char *key)
+{
+    const char *v = sais_config_get(self, key);
+    if (!s_is_int(v))
+        return 0;
+    return (int64_t)strtoll(v, NULL, 10);
+}
+
+bool
+sais_config_bool(const sais_config_t *self, const char *key)
+{
+    const char *v = sais_config_get(self, key);
+    if (v == NULL)
+        return false;
+    return strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0 || strcmp(v, "1") == 0
+        || strcasecmp(v, "on") == 0;
+}
+
+const char *
+sais_config_key_at(size_t i)
+{
+    return i < N_KEYS ? s_table[i].key : NULL;
+}
+
+const char *
+sais_config_help(const char *key)
+{
+    int idx = s_index(key);
+    return idx < 0 ? NULL : s_table[idx].help;
+}
+
+const char *
+sais_config_default(const char *key)
+{
+    int idx = s_index(key);
+    return idx < 0 ? NULL : s_table[idx].def;
+}
