@@ -148,3 +148,17 @@ bool sais_req_sees_region(const Sais__Request *req, const char *region)
         return false;
     return sais_region_in_scope(region, req->caller->regions, req->caller->n_regions);
 }
+
+int sais_req_limit(const Sais__Request *req)
+{
+    const char *s = sais_req_param(req, "limit");
+    if (!s || !*s)
+        return 50;
+    long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || v > 100000)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return (v >= 1 && v <= 1000) ? (int)v : -1;
+}

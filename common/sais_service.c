@@ -71,6 +71,13 @@ int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *r
     return sais_bus_append_pb(svc->store, txn, svc->def->name, type, region, NULL, msg, NULL);
 }
 
+int sais_svc_emit_raw(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
+                      const void *payload, size_t len)
+{
+    svc->emitted = true;
+    return sais_bus_append(svc->store, txn, svc->def->name, type, region, NULL, payload, len, NULL);
+}
+
 static void wake_fetchers(sais_svc_t *svc, bool expire_only);
 
 int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx)

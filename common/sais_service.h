@@ -53,6 +53,10 @@ const char *sais_req_role(const Sais__Request *req);
  * others need a region scope prefix matching it. */
 bool sais_req_sees_region(const Sais__Request *req, const char *region);
 
+/* ?limit= for lists: default 50, at most 1000; -1 if present but not a number in 1..1000
+ * (answer 422 with field "limit"). */
+int sais_req_limit(const Sais__Request *req);
+
 /* ---- the table a service is made of */
 typedef enum {
     SAIS_M_READ  = 0,   /* handler gets a read-only txn */
@@ -101,6 +105,9 @@ void                 sais_svc_set_state(sais_svc_t *svc, void *state);
 /* Appends an event to this service's log inside txn (published after commit). LMDB code. */
 int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
                   const ProtobufCMessage *msg);
+/* The same with a payload already packed. */
+int sais_svc_emit_raw(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
+                      const void *payload, size_t len);
 /* A write transaction outside the request/event paths (RAW handlers, ticks); events it
  * appends are published after commit. Same return as sais_store_write. */
 int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx);

@@ -1,0 +1,48 @@
+/* rules — the policy engine as a service: applies every policy of the catalogue to every
+ * household whose picture changes, and keeps the entitlements that follow, each with the
+ * explanation and evidence of the decision that made it.
+ *
+ * Consumes verify's household.changed (it keeps the latest picture of every household, so
+ * what-if evaluation and city-wide simulation need no other service). Produces
+ * entitlement.granted|changed|suspended|resumed|stopped and case.proactive (dibao/tekun found
+ * without an application, for a caseworker's review in intake).
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include "sais_service.h"
+#include "rules_policy.h"
+#include "rules.pb-c.h"
+#include "verify.pb-c.h"
+
+extern const sais_service_def_t rules_service;
+
+#define RULES_DB_ENTS     "entitlements"  /* entitlement_id -> rul.Entitlement */
+#define RULES_DB_CURRENT  "current"       /* household_id|policy -> entitlement_id (monthly, status) */
+#define RULES_DB_ONEOFF   "oneoff"        /* household_id|policy|entitlement_id -> "" (one-off grants) */
+#define RULES_DB_PICTURES "pictures"      /* household_id -> ver.Picture (latest) */
+#define RULES_DB_PERSONS  "persons"       /* id_number -> household_id */
+#define RULES_DB_CASES    "cases"         /* household_id|policy -> case_id (proactive, sent once) */
+
+typedef struct {
+    rules_catalog_t *catalog;
+    char             dir[512];
+} rules_state_t;
+
+/* rules_decide.c: applies the catalogue to one picture inside the consumer txn. */
+int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
+                 Sais__Evidence *const *cause, size_t ncause);
+/* Sum of one-off grants of `policy` to `hh` in the 365 days up to today, fen. */
+int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *policy, int64_t *out);
+/* Loads the catalogue named by config rules.policies_dir; NULL and "file:line: why" on error. */
+rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t errlen);
+
+/* rules_api.c */
+int rules_policies_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int rules_policies_evaluate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int rules_policies_reload(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int rules_entitlements_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+void rules_jw_entitlement(sais_jw_t *w, const Rul__Entitlement *e);
+
+#endif

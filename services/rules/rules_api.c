@@ -1,0 +1,492 @@
+/* rules — answers: the catalogue, what-if evaluation, simulation, reload, entitlements. */
+#include "rules.h"
+#include "sais_clock.h"
+#include "sais_id.h"
+#include "sais_log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rules_jw_entitlement(sais_jw_t *w, const Rul__Entitlement *e)
+{
+    sais_jw_obj(w);
+    sais_jw_kstr(w, "entitlement_id", e->entitlement_id);
+    sais_jw_kstr(w, "household_id", e->household_id);
+    sais_jw_kstr(w, "id_number", e->id_number);
+    sais_jw_kstr(w, "region", e->region);
+    sais_jw_kstr(w, "policy", e->policy);
+    sais_jw_kstr(w, "policy_version", e->policy_version);
+    sais_jw_kmoney(w, "amount", e->amount);
+    sais_jw_kstr(w, "period", e->period);
+    sais_jw_kstr(w, "status", e->status);
+    sais_jw_kstr(w, "origin", e->origin);
+    sais_jw_ktime(w, "granted_at", e->granted_at);
+    sais_jw_ktime(w, "changed_at", e->changed_at);
+    sais_jw_key(w, "explanation");
+    sais_jw_arr(w);
+    for (size_t i = 0; i < e->n_explanation; i++) {
+        sais_jw_obj(w);
+        sais_jw_kstr(w, "clause", e->explanation[i]->clause);
+        sais_jw_kbool(w, "passed", e->explanation[i]->passed);
+        sais_jw_kstr(w, "detail", e->explanation[i]->detail);
+        sais_jw_obj_end(w);
+    }
+    sais_jw_arr_end(w);
+    sais_jw_key(w, "evidence");
+    sais_jw_arr(w);
+    for (size_t i = 0; i < e->n_evidence; i++) {
+        sais_jw_obj(w);
+        sais_jw_kstr(w, "source", e->evidence[i]->source);
+        sais_jw_kstr(w, "record_id", e->evidence[i]->record_id);
+        sais_jw_kstr(w, "batch_id", e->evidence[i]->batch_id);
+        sais_jw_obj_end(w);
+    }
+    sais_jw_arr_end(w);
+    sais_jw_obj_end(w);
+}
+
+static void jw_param(sais_jw_t *w, const rules_param_t *p)
+{
+    if (p->kind == RULES_PARAM_MONEY)
+        sais_jw_kmoney(w, p->name, p->value);
+    else
+        sais_jw_kint(w, p->name, p->value);
+}
+
+int rules_policies_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    (void)txn;
+    (void)req;
+    rules_state_t *st = sais_svc_state(svc);
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_arr(&w);
+    for (size_t i = 0; i < rules_catalog_size(st->catalog); i++) {
+        const rules_policy_info_t *p = rules_catalog_policy(st->catalog, i);
+        sais_jw_obj(&w);
+        sais_jw_kstr(&w, "id", p->id);
+        sais_jw_kstr(&w, "name", p->name_zh);
+        sais_jw_kstr(&w, "name_en", p->name_en);
+        sais_jw_kstr(&w, "department", p->department);
+        sais_jw_kstr(&w, "kind", rules_kind_name(p->kind));
+        sais_jw_kstr(&w, "version", p->version);
+        sais_jw_kstr(&w, "effective_from", p->effective_from);
+        sais_jw_key(&w, "params");
+        sais_jw_obj(&w);
+        for (size_t j = 0; j < rules_policy_param_count(st->catalog, i); j++)
+            jw_param(&w, rules_policy_param(st->catalog, i, j));
+        sais_jw_obj_end(&w);
+        sais_jw_obj_end(&w);
+    }
+    sais_jw_arr_end(&w);
+    return sais_reply_jw(reply, 200, &w);
+}
+
+/* ---- parameter overrides from a JSON object {"dibao.line": 1300.00, ...} */
+typedef struct {
+    rules_param_override_t v[64];
+    size_t n;
+} overrides_t;
+
+static int parse_overrides(rules_catalog_t *cat, const json_t *params, overrides_t *ov, sais_reply_t *reply)
+{
+    ov->n = 0;
+    if (!params || json_is_null(params))
+        return 0;
+    if (!json_is_object(params)) {
+        sais_reply_invalid(reply, "params", "out_of_range", "params must be an object of parameter values");
+        return -1;
+    }
+    const char *name;
+    json_t *val;
+    json_object_foreach((json_t *)params, name, val) {
+        int idx = rules_catalog_param_find(cat, name);
+        char field[160];
+        snprintf(field, sizeof field, "params.%s", name);
+        if (idx < 0) {
+            sais_reply_invalid(reply, field, "unknown_parameter", "the catalogue has no such parameter");
+            return -1;
+        }
+        if (ov->n == 64) {
+            sais_reply_invalid(reply, "params", "too_long", "at most 64 parameters");
+            return -1;
+        }
+        const rules_param_t *p = rules_catalog_param(cat, (size_t)idx);
+        int64_t v;
+        if (p->kind == RULES_PARAM_MONEY) {
+            sais_money_status_t ms = sais_json_money(val, false, &v);
+            if (ms != SAIS_MONEY_OK) {
+                sais_reply_invalid(reply, field, "bad_amount", sais_money_message(ms));
+                return -1;
+            }
+        } else if (json_is_integer(val)) {
+            v = json_integer_value(val);
+        } else {
+            sais_reply_invalid(reply, field, "out_of_range", "this parameter is a whole number");
+            return -1;
+        }
+        ov->v[ov->n].name = p->name; /* owned by the catalogue, outlives the request */
+        ov->v[ov->n].value = v;
+        ov->n++;
+    }
+    return 0;
+}
+
+static int load_picture(sais_svc_t *svc, MDB_txn *txn, const char *hh, Ver__Picture **out)
+{
+    return sais_get_pb(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), hh, strlen(hh), &ver__picture__descriptor,
+                       (ProtobufCMessage **)out);
+}
+
+/* household_id or id_number from a JSON body -> the stored picture. 0 found; 1 when it answered
+ * a problem itself; an LMDB code otherwise. */
+static int find_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, const json_t *body,
+                          Ver__Picture **pic, sais_reply_t *reply)
+{
+    const char *hh = sais_json_str(body, "household_id");
+    const char *idn = sais_json_str(body, "id_number");
+    char hbuf[128];
+    if (!hh && idn) {
+        char id[19];
+        sais_id_status_t s = sais_id_check(idn, sais_clock_today(), id);
+        if (s != SAIS_ID_OK) {
+            sais_reply_invalid(reply, "id_number", sais_id_code(s), sais_id_message(s));
+            return 1;
+        }
+        MDB_val v;
+        int rc = sais_get(txn, sais_svc_dbi(svc, RULES_DB_PERSONS), id, 18, &v);
+        if (rc == MDB_NOTFOUND) {
+            sais_reply_invalid(reply, "id_number", "unknown_person", "no person with this ID number in the registry");
+            return 1;
+        }
+        if (rc != 0)
+            return rc;
+        snprintf(hbuf, sizeof hbuf, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+        hh = hbuf;
+    }
+    if (!hh || !*hh) {
+        sais_reply_invalid(reply, "household_id", "missing_field", "household_id or id_number is required");
+        return 1;
+    }
+    int rc = load_picture(svc, txn, hh, pic);
+    if (rc == MDB_NOTFOUND) {
+        sais_reply_problem(reply, 404, "unknown_household", "no household with this id");
+        return 1;
+    }
+    if (rc != 0)
+        return rc;
+    if (!sais_req_sees_region(req, (*pic)->region)) {
+        ver__picture__free_unpacked(*pic, NULL);
+        *pic = NULL;
+        sais_reply_problem(reply, 403, "out_of_region", "the household is registered outside your regions");
+        return 1;
+    }
+    return 0;
+}
+
+int rules_policies_evaluate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    char err[256];
+    json_t *body = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
+    if (!body)
+        return sais_reply_problem(reply, 400, "bad_json", "%s", err);
+    Ver__Picture *pic = NULL;
+    overrides_t ov;
+    const char *ids[32];
+    size_t nids = 0;
+    rules_result_t results[32];
+    size_t nres = 0;
+    int rc = find_household(svc, txn, req, body, &pic, reply);
+    if (rc != 0) {
+        json_decref(body);
+        return rc == 1 ? 0 : rc;
+    }
+    if (parse_overrides(st->catalog, json_object_get(body, "params"), &ov, reply) != 0)
+        goto out;
+    json_t *pol = json_object_get(body, "policies");
+    if (pol && !json_is_null(pol)) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(pol)) {
+            sais_reply_invalid(reply, "policies", "out_of_range", "policies must be an array of policy ids");
+            goto out;
+        }
+        json_array_foreach(pol, i, v) {
+            if (!json_is_string(v) || rules_catalog_find(st->catalog, json_string_value(v)) < 0 || nids == 32) {
+                sais_reply_invalid(reply, "policies", "out_of_range", "unknown policy id");
+                goto out;
+            }
+            ids[nids++] = json_string_value(v);
+        }
+    }
+    int64_t paid = 0;
+    if ((rc = rules_paid_12m(svc, txn, pic->household_id, "temp_medical", &paid)) != 0)
+        goto out;
+    rules_paid_t p = {"temp_medical", paid};
+    rules_history_t hist = {&p, 1};
+    rules_eval_opts_t opts = {.policies = nids ? ids : NULL, .npolicies = nids};
+    memset(results, 0, sizeof results);
+    if (rules_catalog_size(st->catalog) > 32
+        || rules_evaluate(st->catalog, pic, &hist, ov.v, ov.n, &opts, results, &nres, err, sizeof err) != 0) {
+        sais_reply_problem(reply, 422, "evaluation_failed", "%s", err);
+        goto out;
+    }
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_kstr(&w, "household_id", pic->household_id);
+    sais_jw_kstr(&w, "as_of", pic->as_of);
+    sais_jw_key(&w, "results");
+    sais_jw_arr(&w);
+    for (size_t i = 0; i < nres; i++) {
+        const rules_result_t *r = &results[i];
+        sais_jw_obj(&w);
+        sais_jw_kstr(&w, "policy", r->policy);
+        sais_jw_kstr(&w, "version", r->version);
+        sais_jw_kbool(&w, "eligible", r->eligible);
+        sais_jw_kmoney(&w, "amount", r->amount);
+        sais_jw_kstr(&w, "period", rules_kind_name(r->period));
+        sais_jw_kbool(&w, "automatic", r->automatic);
+        if (r->error)
+            sais_jw_kstr(&w, "error", r->error);
+        sais_jw_key(&w, "explanation");
+        sais_jw_arr(&w);
+        for (size_t j = 0; j < r->nclauses; j++) {
+            sais_jw_obj(&w);
+            sais_jw_kstr(&w, "clause", r->clauses[j].clause);
+            sais_jw_kbool(&w, "passed", r->clauses[j].passed);
+            sais_jw_kstr(&w, "detail", r->clauses[j].detail);
+            sais_jw_obj_end(&w);
+        }
+        sais_jw_arr_end(&w);
+        sais_jw_obj_end(&w);
+    }
+    sais_jw_arr_end(&w);
+    sais_jw_obj_end(&w);
+    rules_results_clear(results, nres);
+    if (sais_reply_jw(reply, 200, &w) != 0)
+        rc = ENOMEM;
+out:
+    if (pic)
+        ver__picture__free_unpacked(pic, NULL);
+    json_decref(body);
+    return rc;
+}
+
+typedef struct {
+    int64_t before, after, newly, no_longer, cost_before, cost_after;
+} sim_row_t;
+
+int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    char err[256];
+    json_t *body = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
+    if (!body)
+        return sais_reply_problem(reply, 400, "bad_json", "%s", err);
+    overrides_t ov;
+    char *regions[64];
+    size_t nreg = 0;
+    int rc = 0;
+    size_t np = rules_catalog_size(st->catalog);
+    sim_row_t *rows = calloc(np ? np : 1, sizeof *rows);
+    rules_result_t *before = calloc(np ? np : 1, sizeof *before);
+    rules_result_t *after = calloc(np ? np : 1, sizeof *after);
+    if (!rows || !before || !after) {
+        rc = ENOMEM;
+        goto out;
+    }
+    if (parse_overrides(st->catalog, json_object_get(body, "params"), &ov, reply) != 0)
+        goto out;
+    json_t *rj = json_object_get(body, "regions");
+    if (rj && !json_is_null(rj)) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(rj)) {
+            sais_reply_invalid(reply, "regions", "out_of_range", "regions must be an array of region prefixes");
+            goto out;
+        }
+        json_array_foreach(rj, i, v) {
+            const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+            size_t l = s ? strlen(s) : 0;
+            bool digits = l >= 2 && l <= 6;
+            for (size_t k = 0; digits && k < l; k++)
+                digits = s[k] >= '0' && s[k] <= '9';
+            if (!digits || nreg == 64) {
+                sais_reply_invalid(reply, "regions", "out_of_range", "a region prefix is 2 to 6 digits");
+                goto out;
+            }
+            regions[nreg++] = (char *)s;
+        }
+    }
+    int64_t t0 = sais_clock_ms();
+    int64_t evaluated = 0;
+    rules_eval_opts_t opts = {.brief = true};
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), &cur)) != 0)
+        goto out;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Ver__Picture *pic = ver__picture__unpack(NULL, v.mv_size, v.mv_data);
+        if (!pic)
+            continue;
+        bool in = sais_req_sees_region(req, pic->region)
+                  && (nreg == 0 || sais_region_in_scope(pic->region, regions, nreg));
+        size_t nb = 0, na = 0;
+        if (in && rules_evaluate(st->catalog, pic, NULL, NULL, 0, &opts, before, &nb, err, sizeof err) == 0
+            && rules_evaluate(st->catalog, pic, NULL, ov.v, ov.n, &opts, after, &na, err, sizeof err) == 0) {
+            evaluated++;
+            for (size_t i = 0; i < np && i < nb && i < na; i++) {
+                bool b = before[i].eligible, a = after[i].eligible;
+                rows[i].before += b;
+                rows[i].after += a;
+                rows[i].newly += a && !b;
+                rows[i].no_longer += b && !a;
+                if (before[i].period == RULES_KIND_MONTHLY) {
+                    rows[i].cost_before += b ? before[i].amount : 0;
+                    rows[i].cost_after += a ? after[i].amount : 0;
+                }
+            }
+            rules_results_clear(before, nb);
+            rules_results_clear(after, na);
+        }
+        ver__picture__free_unpacked(pic, NULL);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        goto out;
+    rc = 0;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_kint(&w, "households_evaluated", evaluated);
+    sais_jw_kint(&w, "elapsed_ms", sais_clock_ms() - t0);
+    sais_jw_key(&w, "policies");
+    sais_jw_arr(&w);
+    for (size_t i = 0; i < np; i++) {
+        const rules_policy_info_t *p = rules_catalog_policy(st->catalog, i);
+        sais_jw_obj(&w);
+        sais_jw_kstr(&w, "policy", p->id);
+        sais_jw_kint(&w, "eligible_before", rows[i].before);
+        sais_jw_kint(&w, "eligible_after", rows[i].after);
+        sais_jw_kint(&w, "newly_eligible", rows[i].newly);
+        sais_jw_kint(&w, "no_longer_eligible", rows[i].no_longer);
+        sais_jw_kmoney(&w, "monthly_cost_before", rows[i].cost_before);
+        sais_jw_kmoney(&w, "monthly_cost_after", rows[i].cost_after);
+        sais_jw_obj_end(&w);
+    }
+    sais_jw_arr_end(&w);
+    sais_jw_obj_end(&w);
+    if (sais_reply_jw(reply, 200, &w) != 0)
+        rc = ENOMEM;
+out:
+    free(rows);
+    free(before);
+    free(after);
+    json_decref(body);
+    return rc;
+}
+
+int rules_policies_reload(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    (void)txn;
+    (void)req;
+    rules_state_t *st = sais_svc_state(svc);
+    char err[512];
+    rules_catalog_t *fresh = rules_load_catalog(sais_svc_config(svc), err, sizeof err);
+    if (!fresh) {
+        sais_warn("policy reload refused, the old catalogue keeps running: %s", err);
+        return sais_reply_problem(reply, 422, "policy_load_failed", "%s", err);
+    }
+    rules_catalog_destroy(&st->catalog);
+    st->catalog = fresh;
+    sais_info("policy catalogue reloaded: %zu policies", rules_catalog_size(fresh));
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_kstr(&w, "status", "reloaded");
+    sais_jw_kint(&w, "policies", (int64_t)rules_catalog_size(fresh));
+    sais_jw_obj_end(&w);
+    return sais_reply_jw(reply, 200, &w);
+}
+
+static bool ent_matches(const Rul__Entitlement *e, const Sais__Request *req)
+{
+    const char *region = sais_req_param(req, "region");
+    const char *policy = sais_req_param(req, "policy");
+    const char *status = sais_req_param(req, "status");
+    const char *origin = sais_req_param(req, "origin");
+    const char *hh = sais_req_param(req, "household_id");
+    if (!sais_req_sees_region(req, e->region))
+        return false;
+    if (region && *region && strncmp(e->region, region, strlen(region)) != 0)
+        return false;
+    if (policy && *policy && strcmp(e->policy, policy) != 0)
+        return false;
+    if (status && *status && strcmp(e->status, status) != 0)
+        return false;
+    if (origin && *origin && strcmp(e->origin, origin) != 0)
+        return false;
+    if (hh && *hh && strcmp(e->household_id, hh) != 0)
+        return false;
+    return true;
+}
+
+int rules_entitlements_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    int limit = sais_req_limit(req);
+    if (limit < 0)
+        return sais_reply_invalid(reply, "limit", "out_of_range", "limit is a whole number from 1 to 1000");
+    const char *after = sais_req_param(req, "cursor");
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_ENTS), &cur);
+    if (rc != 0)
+        return rc;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_key(&w, "items");
+    sais_jw_arr(&w);
+    MDB_val k = {0, NULL}, v;
+    MDB_cursor_op op = MDB_FIRST;
+    if (after && *after) {
+        k.mv_data = (void *)after;
+        k.mv_size = strlen(after);
+        op = MDB_SET_RANGE;
+    }
+    int n = 0;
+    char next[64] = "";
+    for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (op == MDB_SET_RANGE && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
+            continue; /* the cursor names the last item of the previous page */
+        Rul__Entitlement *e = rul__entitlement__unpack(NULL, v.mv_size, v.mv_data);
+        if (!e)
+            continue;
+        if (ent_matches(e, req)) {
+            if (n == limit) {
+                rul__entitlement__free_unpacked(e, NULL);
+                break;
+            }
+            rules_jw_entitlement(&w, e);
+            snprintf(next, sizeof next, "%s", e->entitlement_id);
+            n++;
+        }
+        rul__entitlement__free_unpacked(e, NULL);
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        sais_jw_free(&w);
+        return rc;
+    }
+    sais_jw_arr_end(&w);
+    sais_jw_key(&w, "next_cursor");
+    if (rc == 0 && n == limit)
+        sais_jw_str(&w, next);
+    else
+        sais_jw_null(&w);
+    sais_jw_obj_end(&w);
+    return sais_reply_jw(reply, 200, &w);
+}

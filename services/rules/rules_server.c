@@ -1,0 +1,98 @@
+/* rules — the service table, catalogue loading and the event side; see rules.h. */
+#include "rules.h"
+#include "sais_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic)
+{
+    MDB_dbi pics = sais_svc_dbi(svc, RULES_DB_PICTURES);
+    MDB_dbi persons = sais_svc_dbi(svc, RULES_DB_PERSONS);
+    int rc = sais_put_pb(txn, pics, pic->household_id, strlen(pic->household_id), &pic->base);
+    for (size_t i = 0; i < pic->n_members && rc == 0; i++) {
+        const Ver__Member *m = pic->members[i];
+        if (strcmp(m->status, "moved_out") == 0)
+            continue;
+        rc = sais_put(txn, persons, m->id_number, strlen(m->id_number), pic->household_id,
+                      strlen(pic->household_id));
+    }
+    return rc;
+}
+
+static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
+{
+    if (strcmp(producer, "verify") != 0 || strcmp(ev->type, "household.changed") != 0)
+        return 0;
+    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!hc || !hc->picture) {
+        sais_warn("verify event %llu: garbled household.changed skipped", (unsigned long long)ev->seq);
+        if (hc)
+            ver__household_changed__free_unpacked(hc, NULL);
+        return 0;
+    }
+    int rc = remember_picture(svc, txn, hc->picture);
+    if (rc == 0)
+        rc = rules_decide(svc, txn, hc->picture, hc->cause, hc->n_cause);
+    ver__household_changed__free_unpacked(hc, NULL);
+    return rc;
+}
+
+rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t errlen)
+{
+    rules_limits_t lim = {.step_limit = (int)sais_config_int(cfg, "rules.step_limit")};
+    return rules_catalog_load(sais_config_get(cfg, "rules.policies_dir"), &lim, err, errlen);
+}
+
+static int on_start(sais_svc_t *svc, char *err, size_t errlen)
+{
+    rules_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char why[512];
+    st->catalog = rules_load_catalog(sais_svc_config(svc), why, sizeof why);
+    if (!st->catalog) {
+        snprintf(err, errlen, "policy catalogue: %s", why);
+        free(st);
+        return -1;
+    }
+    sais_info("policy catalogue: %zu policies from %s", rules_catalog_size(st->catalog),
+              sais_config_get(sais_svc_config(svc), "rules.policies_dir"));
+    sais_svc_set_state(svc, st);
+    return 0;
+}
+
+static void on_stop(sais_svc_t *svc)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    if (!st)
+        return;
+    rules_catalog_destroy(&st->catalog);
+    free(st);
+    sais_svc_set_state(svc, NULL);
+}
+
+static const char *const dbis[] = {RULES_DB_ENTS, RULES_DB_CURRENT, RULES_DB_ONEOFF,
+                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, NULL};
+static const char *const consumes[] = {"verify", NULL};
+static const sais_method_t methods[] = {
+    {"policies.list", SAIS_M_READ, rules_policies_list},
+    {"policies.evaluate", SAIS_M_READ, rules_policies_evaluate},
+    {"policies.simulate", SAIS_M_READ, rules_policies_simulate},
+    {"policies.reload", SAIS_M_RAW, rules_policies_reload},
+    {"entitlements.list", SAIS_M_READ, rules_entitlements_list},
+    {NULL, 0, NULL},
+};
+
+const sais_service_def_t rules_service = {
+    .name = "rules",
+    .dbis = dbis,
+    .methods = methods,
+    .consumes = consumes,
+    .on_event = on_event,
+    .on_start = on_start,
+    .on_stop = on_stop,
+};

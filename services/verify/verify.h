@@ -1,0 +1,39 @@
+/* verify — persons, households and the household economic picture (DESIGN.md).
+ *
+ * Consumes ingest's fact.batch events and folds each fact into the person it is about
+ * (verify_person.c); every household a batch touched gets its picture recomputed
+ * (verify_picture.c) and, when it changed, a household.changed event. It also keeps copies of
+ * rules' entitlements and warn's alerts per household, so a person or household read is one
+ * lookup in one store.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include "sais_service.h"
+#include "verify.pb-c.h"
+#include "vstore.pb-c.h"
+
+extern const sais_service_def_t verify_service;
+
+/* Databases */
+#define VERIFY_DB_PERSONS   "persons"      /* id_number -> vst.Person */
+#define VERIFY_DB_HOUSES    "households"   /* household_id -> vst.Household */
+#define VERIFY_DB_PICTURES  "pictures"     /* household_id -> ver.Picture */
+#define VERIFY_DB_ENTS      "entitlements" /* household_id|entitlement_id -> rul.Entitlement */
+#define VERIFY_DB_ALERTS    "alerts"       /* household_id|alert_id -> wrn.Alert */
+#define VERIFY_DB_REPORTS   "verifications"/* verification_id -> report JSON (never rewritten) */
+#define VERIFY_DB_SOURCES   "sources"      /* source -> "batch_id|unix time" of its last fact */
+
+/* verify_api.c: the request handlers */
+int verify_persons_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int verify_households_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int verify_households_benefits(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int verify_verifications_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+int verify_verifications_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+
+/* verify_server.c: shared with the handlers */
+/* Loads the members of a household and computes its picture for today into *out (clear with
+ * verify_picture_clear). MDB_NOTFOUND if the household is unknown. */
+int verify_compute_picture(sais_svc_t *svc, MDB_txn *txn, const char *household_id, Ver__Picture *out);
+
+#endif
