@@ -1,0 +1,434 @@
+/* ingest_stream: framing of NDJSON and CSV, chunk boundaries, limits, damaged input, and a
+ * throughput figure (printed, not asserted). Today is 2026-11-23. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <time.h>
+
+#include "test_ingest_util.h"
+
+#define ID "330326198501011238"
+
+static char *xstrcat(char *a, const char *b, size_t blen)
+{
+    size_t alen = a ? strlen(a) : 0;
+    char *r = realloc(a, alen + blen + 1);
+    assert_non_null(r);
+    memcpy(r + alen, b, blen);
+    r[alen + blen] = '\0';
+    return r;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("expected \"%s\" in:\n%s", needle, hay);
+}
+
+/* Feeds `data` whole, one byte at a time and in random chunks: all three must produce the
+ * same callbacks. Returns the transcript of the whole feed. */
+static char *same_whatever_chunks(const char *src, ingest_format_t fmt, const char *data, size_t len)
+{
+    transcript_t whole = tr_run(src, fmt, data, len, 0);
+    transcript_t bytes = tr_run(src, fmt, data, len, 1);
+    transcript_t rnd = tr_run(src, fmt, data, len, SIZE_MAX);
+    transcript_t big = tr_run(src, fmt, data, len, 4096);
+    assert_string_equal(whole.buf, bytes.buf);
+    assert_string_equal(whole.buf, rnd.buf);
+    assert_string_equal(whole.buf, big.buf);
+    free(bytes.buf);
+    free(rnd.buf);
+    free(big.buf);
+    return whole.buf;
+}
+
+static const char *MED_OK =
+    "{\"record_id\":\"m%d\",\"id_number\":\"" ID "\",\"settled_on\":\"2026-10-01\","
+    "\"total\":500.00,\"insurance_paid\":300.00,\"out_of_pocket\":200.00,\"category\":\"general\"}";
+
+static void test_ndjson_chunking(void **state)
+{
+    (void)state;
+    char *in = NULL;
+    char line[512];
+    snprintf(line, sizeof line, MED_OK, 1);
+    in = xstrcat(in, line, strlen(line));
+    in = xstrcat(in, "\r\n\n   \r\n", 8);                       /* CRLF, blank lines */
+    snprintf(line, sizeof line, MED_OK, 2);
+    in = xstrcat(in, line, strlen(line));
+    const char *dup = "\n{\"record_id\":\"m3\",\"x\":1,\"x\":2}\n";   /* duplicate key */
+    in = xstrcat(in, dup, strlen(dup));
+    const char *bad_utf8 = "{\"record_id\":\"m4\",\"hospital\":\"\xE6\xB8\xA9\xFF\"}\n";
+    in = xstrcat(in, bad_utf8, strlen(bad_utf8));
+    const char *cjk = "{\"record_id\":\"m5\",\"id_number\":\"" ID "\",\"settled_on\":\"2026-10-01\","
+                      "\"total\":1,\"out_of_pocket\":1,\"category\":\"general\",\"hospital\":\"𠮷院\"}\n";
+    in = xstrcat(in, cjk, strlen(cjk));
+    /* a line over the limit, then a good one: its line number must be right */
+    const char *m6 = "{\"record_id\":\"m6\",\"pad\":\"";
+    in = xstrcat(in, m6, strlen(m6));
+    char *pad = malloc(70000);
+    memset(pad, 'a', 70000);
+    in = xstrcat(in, pad, 70000);
+    free(pad);
+    in = xstrcat(in, "\"}\n", 3);
+    snprintf(line, sizeof line, MED_OK, 7);
+    in = xstrcat(in, line, strlen(line));                       /* no final newline */
+
+    char *t = same_whatever_chunks("medical", INGEST_NDJSON, in, strlen(in));
+    assert_contains(t, "OK 1 src=medical id=m1 ");
+    assert_contains(t, "OK 4 src=medical id=m2 ");
+    assert_contains(t, "REJ 5 id=m3 [-:bad_json:not valid JSON: duplicate object key");
+    assert_contains(t, "REJ 6 id=m4 [hospital:bad_encoding:");
+    assert_contains(t, "OK 7 src=medical id=m5 ");
+    assert_contains(t, "hosp=𠮷院 ");
+    assert_contains(t, "REJ 8 id=m6 [-:too_long:the line is longer than 65536 bytes]");
+    assert_contains(t, "OK 9 src=medical id=m7 ");
+    assert_contains(t, "records=7 lines=8\n");
+    free(t);
+    free(in);
+}
+
+static void test_ndjson_damage(void **state)
+{
+    (void)state;
+    /* invalid UTF-8 in a key, in an unknown field, outside any string; an overlong form and
+     * a surrogate; bare garbage; not an object */
+    const char *in =
+        "{\"record_id\":\"a1\",\"na\xC3me\":\"x\"}\n"
+        "{\"record_id\":\"a2\",\"note\":\"\xC0\xAF\"}\n"
+        "{\"record_id\":\"a3\",\"note\":\"\xED\xA0\x80\"}\n"
+        "\xFF\xFE{}\n"
+        "hello\n"
+        "\"just a string\"\n"
+        "null\n"
+        "{\"record_id\":\"a8\"\n"
+        "{\"record_id\":\"a9\",\"name\":\"\\ud800\"}\n"
+        "{\"record_id\":\"a10\",\"name\":\"a\\u0000b\"}\n";
+    char *t = same_whatever_chunks("hukou", INGEST_NDJSON, in, strlen(in));
+    assert_contains(t, "REJ 1 id=a1 [-:bad_encoding:the line is not valid UTF-8]");
+    assert_contains(t, "REJ 2 id=a2 [-:bad_encoding:");
+    assert_contains(t, "REJ 3 id=a3 [-:bad_encoding:");
+    assert_contains(t, "REJ 4 id=(null) [-:bad_encoding:");
+    assert_contains(t, "REJ 5 id=(null) [-:bad_json:not valid JSON: ");
+    assert_contains(t, "REJ 6 id=(null) [-:bad_json:a line must hold one JSON object, not a string]");
+    assert_contains(t, "REJ 7 id=(null) [-:bad_json:a line must hold one JSON object, not null]");
+    assert_contains(t, "REJ 8 id=a8 [-:bad_json:");
+    assert_contains(t, "REJ 9 id=a9 [-:bad_json:");
+    assert_contains(t, "REJ 10 id=a10 [-:bad_json:");
+    assert_contains(t, "records=10 lines=10\n");
+    free(t);
+}
+
+static void test_ndjson_limits(void **state)
+{
+    (void)state;
+    /* exactly 65536 bytes is allowed (and then rejected for its content), 65537 is not */
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t n = 65536 + (size_t)extra;
+        char *in = malloc(n + 2);
+        memset(in, ' ', n);
+        const char *head = "{\"record_id\":\"big\"}";
+        memcpy(in, head, strlen(head));
+        in[n - 1] = 'x';   /* not blank, and not JSON either */
+        in[n] = '\n';
+        in[n + 1] = '\0';
+        transcript_t t = tr_run("civil", INGEST_NDJSON, in, n + 1, 1000);
+        assert_contains(t.buf, extra ? "REJ 1 id=big [-:too_long:" : "REJ 1 id=big [-:bad_json:");
+        free(t.buf);
+        free(in);
+    }
+
+    /* a line of 1 MB, fed in 1 KiB chunks: rejected without being kept, the next line fine */
+    size_t mb = 1 << 20;
+    char *in = malloc(mb + 200);
+    size_t o = (size_t)sprintf(in, "{\"record_id\":\"huge\",\"pad\":\"");
+    memset(in + o, 'z', mb);
+    o += mb;
+    o += (size_t)sprintf(in + o, "\"}\n{\"record_id\":\"c2\",\"id_number\":\"" ID
+                                 "\",\"event\":\"death\",\"date\":\"2026-01-01\"}\n");
+    transcript_t t = tr_run("civil", INGEST_NDJSON, in, o, 1024);
+    assert_contains(t.buf, "REJ 1 id=huge [-:too_long:");
+    assert_contains(t.buf, "OK 2 src=civil id=c2 ");
+    free(t.buf);
+    /* the same at the end of the body, without a newline */
+    t = tr_run("civil", INGEST_NDJSON, in, 28 + mb, 4096);
+    assert_contains(t.buf, "REJ 1 id=huge [-:too_long:");
+    assert_contains(t.buf, "records=1 lines=0\n");
+    free(t.buf);
+    free(in);
+
+    /* 100,000-deep nesting is over the line limit; 30,000-deep is within it and jansson's
+     * depth limit turns it down without recursing that deep */
+    size_t depths[] = {100000, 30000};
+    for (size_t k = 0; k < 2; k++) {
+        size_t d = depths[k];
+        char *deep = malloc(2 * d + 64);
+        size_t n = (size_t)sprintf(deep, "{\"record_id\":\"deep\",\"x\":");
+        memset(deep + n, '[', d);
+        n += d;
+        memset(deep + n, ']', d);
+        n += d;
+        deep[n++] = '}';
+        deep[n++] = '\n';
+        t = tr_run("civil", INGEST_NDJSON, deep, n, 0);
+        assert_contains(t.buf, k == 0 ? "REJ 1 id=deep [-:too_long:" : "REJ 1 id=deep [-:bad_json:");
+        free(t.buf);
+        free(deep);
+    }
+}
+
+static const char *CSV_HDR = "record_id,id_number,settled_on,total,insurance_paid,out_of_pocket,category,hospital\r\n";
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    char *in = xstrcat(NULL, "\xEF\xBB\xBF", 3);
+    in = xstrcat(in, CSV_HDR, strlen(CSV_HDR));
+    const char *rows =
+        "m1," ID ",2026-10-01,500.00,300.00,200.00,general,\"温州, 第一\"\r\n"     /* 2 */
+        "m2," ID ",2026-10-01,\"500\",,\"200.00\",serious,\"He said \"\"hi\"\"\"\r\n"   /* 3 */
+        "\"m3\"," ID ",2026-10-01,1,0,1,chronic,\"two\r\nlines\nthree\"\r\n"       /* 4-6 */
+        "\r\n"                                                                      /* 7 blank */
+        "m4," ID ",2026-10-01,1,0,1,general\r\n"                                    /* 8 */
+        "m5," ID ",2026-10-01,1,0,1,general,x,extra\r\n"                            /* 9 */
+        "m6," ID ",2026-10-01,1,0,1,general,\"closed\"junk\r\n"                    /* 10 */
+        "m7," ID ",2026-10-01,1,0,1,general,\"spaces after\"  \n"                  /* 11 */
+        "  \n"                                                                      /* 12 blank */
+        "m8," ID ",2026-10-01,1,0,1,general,plain \"quote\" inside\n"              /* 13 */
+        ",,,,,,,\n"                                                                 /* 14 */
+        "m10," ID ",2026-10-01,1,0,1,general,\"never closed\n"                     /* 15-16 */
+        "m11,x,y\n";
+    in = xstrcat(in, rows, strlen(rows));
+    char *t = same_whatever_chunks("medical", INGEST_CSV, in, strlen(in));
+    assert_contains(t, "OK 2 src=medical id=m1 ");
+    assert_contains(t, "hosp=温州, 第一 ");
+    assert_contains(t, "OK 3 src=medical id=m2 ");
+    assert_contains(t, "tot=50000 ins=30000 oop=20000 cat=serious hosp=He said \"hi\" ");
+    assert_contains(t, "OK 4 src=medical id=m3 ");
+    assert_contains(t, "hosp=two\r\nlines\nthree ");
+    assert_contains(t, "REJ 8 id=m4 [-:bad_csv:the record has 7 fields, the header has 8]");
+    assert_contains(t, "REJ 9 id=m5 [-:bad_csv:the record has 9 fields, the header has 8]");
+    assert_contains(t, "REJ 10 id=m6 [-:bad_csv:text follows the closing quote");
+    assert_contains(t, "OK 11 src=medical id=m7 ");
+    assert_contains(t, "OK 13 src=medical id=m8 ");
+    assert_contains(t, "hosp=plain \"quote\" inside ");
+    assert_contains(t, "REJ 14 id=(null) [record_id:missing_field:");
+    /* the unclosed quote swallows the rest of the body into one record */
+    assert_contains(t, "REJ 15 id=m10 [-:bad_csv:a quoted field is not closed");
+    assert_contains(t, "records=10 lines=16\n");
+    free(t);
+    free(in);
+}
+
+static void test_csv_header(void **state)
+{
+    (void)state;
+    /* case and spaces in the header ignored, unknown columns ignored, columns in any order,
+     * LF line ends, no BOM; a missing column is a missing field */
+    const char *in = " Event ,Notes,DATE,record_id,id_number\n"
+                     "death,whatever,2026-11-01,c1," ID "\n"
+                     "marriage,,2026-11-02,c2," ID "\n";
+    transcript_t t = tr_run("civil", INGEST_CSV, in, strlen(in), 0);
+    assert_contains(t.buf, "OK 2 src=civil id=c1 idn=" ID " date=2026-11-01 ev=death ");
+    assert_contains(t.buf, "OK 3 src=civil id=c2 ");
+    free(t.buf);
+
+    in = "record_id,id_number,date\nc1," ID ",2026-11-01\n";
+    t = tr_run("civil", INGEST_CSV, in, strlen(in), 0);
+    assert_contains(t.buf, "REJ 2 id=c1 [event:missing_field:event is required]");
+    free(t.buf);
+
+    /* a known column twice: every record is rejected, and counted */
+    in = "record_id,event,date,event,id_number\nc1,death,2026-11-01,death," ID "\nc2,a,b,c,d\n";
+    t = tr_run("civil", INGEST_CSV, in, strlen(in), 0);
+    assert_contains(t.buf, "REJ 2 id=(null) [-:bad_csv:the header names column \"event\" twice]");
+    assert_contains(t.buf, "REJ 3 id=(null) [-:bad_csv:");
+    assert_contains(t.buf, "records=2 ");
+    free(t.buf);
+
+    /* leading blank lines: the header is the first line that is not blank */
+    in = "\n\nrecord_id,id_number,event,date\nc1," ID ",death,2026-11-01\n";
+    t = tr_run("civil", INGEST_CSV, in, strlen(in), 1);
+    assert_contains(t.buf, "OK 4 src=civil id=c1 ");
+    free(t.buf);
+
+    /* a header alone, an empty body, a lone BOM */
+    const char *empties[] = {"record_id,id_number\n", "", "\xEF\xBB\xBF", "\xEF\xBB", "\n\n"};
+    for (size_t i = 0; i < 5; i++) {
+        t = tr_run("civil", INGEST_CSV, empties[i], strlen(empties[i]), 1);
+        assert_int_equal(t.ok + t.rejected, 0);
+        free(t.buf);
+    }
+    /* two bytes of a BOM that is not one are data: here, not UTF-8 */
+    in = "\xEF\xBB{\"record_id\":\"x\"}\n";
+    t = tr_run("civil", INGEST_NDJSON, in, strlen(in), 1);
+    assert_contains(t.buf, "REJ 1 id=x [-:bad_encoding:");
+    free(t.buf);
+}
+
+static void test_csv_damage(void **state)
+{
+    (void)state;
+    /* invalid UTF-8 in a known and an unknown column; bare CR line ends; a record of 1 MB
+     * inside quotes spanning lines, after which numbering goes on right */
+    const char *hdr = "record_id,id_number,event,date,note\r";
+    char *in = xstrcat(NULL, hdr, strlen(hdr));
+    const char *r1 = "c1," ID ",d\xE9" "ath,2026-11-01,\xFF\r";
+    in = xstrcat(in, r1, strlen(r1));
+    in = xstrcat(in, "c2,", 3);
+    in = xstrcat(in, "\"", 1);
+    char *pad = malloc(1 << 20);
+    for (int i = 0; i < (1 << 20); i++)
+        pad[i] = (i % 1000 == 999) ? '\n' : 'p';
+    in = xstrcat(in, pad, 1 << 20);
+    free(pad);
+    const char *r3 = "\"," ID ",death,2026-11-01,\n"
+                     "c3," ID ",death,2026-11-01,ok\n";
+    in = xstrcat(in, r3, strlen(r3));
+    char *t = same_whatever_chunks("civil", INGEST_CSV, in, strlen(in));
+    assert_contains(t, "REJ 2 id=c1 [event:bad_encoding:event is not valid UTF-8] "
+                       "[note:bad_encoding:note is not valid UTF-8]");
+    assert_contains(t, "REJ 3 id=c2 [-:too_long:the record is longer than 65536 bytes]");
+    /* 1,048,576 bytes with a newline every 1000: 1048 newlines inside the quotes */
+    assert_contains(t, "OK 1052 src=civil id=c3 ");
+    free(t);
+    free(in);
+}
+
+/* A callback's non-zero return stops the stream, and stays. */
+static void test_stop(void **state)
+{
+    (void)state;
+    char in[2048] = "";
+    for (int i = 1; i <= 5; i++) {
+        char line[512];
+        snprintf(line, sizeof line, MED_OK, i);
+        strcat(in, line);
+        strcat(in, "\n");
+    }
+    transcript_t t = {0};
+    t.stop_after = 2;
+    ingest_stream_t *s = ingest_stream_new("medical", INGEST_NDJSON, test_today(), &TR_SINK, &t);
+    assert_non_null(s);
+    assert_int_equal(ingest_stream_feed(s, in, strlen(in)), 7);
+    assert_int_equal(t.ok, 2);
+    assert_int_equal(ingest_stream_feed(s, in, strlen(in)), 7);
+    assert_int_equal(ingest_stream_finish(s), 7);
+    assert_int_equal(t.ok, 2);
+    assert_int_equal(ingest_stream_records(s), 2);
+    ingest_stream_destroy(&s);
+    ingest_stream_destroy(&s);
+    assert_null(s);
+    free(t.buf);
+
+    /* NULL callbacks: counted, dropped; after finish, feed is an error */
+    ingest_sink_t none = {NULL, NULL};
+    s = ingest_stream_new("medical", INGEST_NDJSON, test_today(), &none, NULL);
+    assert_int_equal(ingest_stream_feed(s, in, strlen(in)), 0);
+    assert_int_equal(ingest_stream_feed(s, "garbage\n", 8), 0);
+    assert_int_equal(ingest_stream_finish(s), 0);
+    assert_int_equal(ingest_stream_records(s), 6);
+    assert_int_equal(ingest_stream_feed(s, "x", 1), -1);
+    ingest_stream_destroy(&s);
+
+    assert_null(ingest_stream_new("police", INGEST_NDJSON, test_today(), &none, NULL));
+}
+
+static void test_content_type(void **state)
+{
+    (void)state;
+    ingest_format_t f = INGEST_CSV;
+    assert_int_equal(ingest_format_from_content_type("application/x-ndjson", &f), 0);
+    assert_int_equal(f, INGEST_NDJSON);
+    assert_int_equal(ingest_format_from_content_type("Text/CSV; charset=utf-8", &f), 0);
+    assert_int_equal(f, INGEST_CSV);
+    assert_int_equal(ingest_format_from_content_type("application/json", &f), -1);
+    assert_int_equal(ingest_format_from_content_type("text/csvx", &f), -1);
+    assert_int_equal(ingest_format_from_content_type(NULL, &f), -1);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int count_record(void *ctx, uint32_t line, Ing__Fact *f)
+{
+    (void)line;
+    (void)f;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+static int count_reject(void *ctx, uint32_t line, const char *id, const ingest_error_t *e, size_t n)
+{
+    (void)ctx, (void)line, (void)id, (void)e, (void)n;
+    return 1;   /* the generated data has no bad record */
+}
+
+/* Throughput on 200,000 generated medical records, NDJSON and CSV, fed in 64 KiB chunks.
+ * Printed for the record; not asserted (this build may run under sanitizers). */
+static void test_bench(void **state)
+{
+    (void)state;
+    const size_t N = 200000;
+    for (int fmt = 0; fmt < 2; fmt++) {
+        size_t cap = N * 260 + 256, len = 0;
+        char *buf = malloc(cap);
+        assert_non_null(buf);
+        if (fmt == INGEST_CSV)
+            len += (size_t)sprintf(buf, "%s", CSV_HDR);
+        for (size_t i = 0; i < N; i++) {
+            long total = 1000 + (long)(i % 50000) * 7;
+            long oop = total / 3;
+            if (fmt == INGEST_NDJSON)
+                len += (size_t)sprintf(buf + len,
+                                       "{\"record_id\":\"med-%zu\",\"id_number\":\"" ID "\","
+                                       "\"settled_on\":\"2026-%02zu-%02zu\",\"total\":%ld.%02ld,"
+                                       "\"insurance_paid\":%ld.%02ld,\"out_of_pocket\":%ld.%02ld,"
+                                       "\"category\":\"serious\",\"hospital\":\"温州医科大学附属第一医院\"}\n",
+                                       i, 1 + i % 10, 1 + i % 28, total / 100, total % 100,
+                                       (total - oop) / 100, (total - oop) % 100, oop / 100, oop % 100);
+            else
+                len += (size_t)sprintf(buf + len,
+                                       "med-%zu," ID ",2026-%02zu-%02zu,%ld.%02ld,%ld.%02ld,%ld.%02ld,"
+                                       "serious,温州医科大学附属第一医院\r\n",
+                                       i, 1 + i % 10, 1 + i % 28, total / 100, total % 100,
+                                       (total - oop) / 100, (total - oop) % 100, oop / 100, oop % 100);
+        }
+        size_t ok = 0;
+        ingest_sink_t sink = {count_record, count_reject};
+        double t0 = now_s();
+        ingest_stream_t *s = ingest_stream_new("medical", fmt, test_today(), &sink, &ok);
+        assert_non_null(s);
+        for (size_t off = 0; off < len; off += 65536)
+            assert_int_equal(ingest_stream_feed(s, buf + off, len - off < 65536 ? len - off : 65536), 0);
+        assert_int_equal(ingest_stream_finish(s), 0);
+        double dt = now_s() - t0;
+        ingest_stream_destroy(&s);
+        assert_int_equal(ok, N);
+        printf("bench: %s %zu medical records in %.3f s = %.0f records/s (%.1f MB/s)\n",
+               fmt == INGEST_NDJSON ? "NDJSON" : "CSV", N, dt, (double)N / dt, (double)len / dt / 1e6);
+        free(buf);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ndjson_chunking),
+        cmocka_unit_test(test_ndjson_damage),
+        cmocka_unit_test(test_ndjson_limits),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_header),
+        cmocka_unit_test(test_csv_damage),
+        cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_bench),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
