@@ -7,6 +7,7 @@
  * field buffer without limit).
  */
 #include "ingest_stream.h"
+#include "ingest_json.h"
 #include "ingest_text.h"
 
 #include <jansson.h>
@@ -42,6 +43,7 @@ struct ingest_stream {
     size_t len;
     bool overflow;
     char *repair;                   /* NDJSON with invalid UTF-8: the line with U+FFFD */
+    ingest_json_t *fast;            /* NDJSON fast path; NULL: jansson for every line */
 
     /* CSV */
     csv_state_t cs;
@@ -110,6 +112,10 @@ ingest_stream_t *ingest_stream_new(const char *source, ingest_format_t fmt, long
         return NULL;
     }
     self->nfields = ingest_source_fields(src, self->fields, INGEST_FIELD_COUNT);
+    if (fmt == INGEST_NDJSON && !(self->fast = ingest_json_new(self->fields, self->nfields))) {
+        ingest_stream_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -122,8 +128,17 @@ void ingest_stream_destroy(ingest_stream_t **self_p)
     free(self->buf);
     free(self->repair);
     free(self->hdr);
+    ingest_json_destroy(&self->fast);
     free(self);
     *self_p = NULL;
+}
+
+void ingest_stream_set_fast_json(ingest_stream_t *self, bool on)
+{
+    if (!on)
+        ingest_json_destroy(&self->fast);
+    else if (!self->fast && self->fmt == INGEST_NDJSON)
+        self->fast = ingest_json_new(self->fields, self->nfields);
 }
 
 uint32_t ingest_stream_records(const ingest_stream_t *self)
@@ -316,6 +331,8 @@ static int ndjson_line(ingest_stream_t *self, const char *s, size_t n, bool over
     }
     if (!ingest_utf8_valid(s, n, NULL))
         return ndjson_bad_encoding(self, line, s, n);
+    if (self->fast && ingest_json_read(self->fast, s, n, self->vals))
+        return emit_checked(self, line);
     char why[200];
     json_t *obj = parse_object(s, n, why, sizeof why);
     if (!obj) {

@@ -20,8 +20,8 @@
  *
  * Memory is bounded whatever the input: at most INGEST_MAX_LINE bytes of one line (NDJSON)
  * or record (CSV) are kept; a longer one is rejected as too_long and skipped as it streams
- * past. Per record nothing is allocated except by jansson (NDJSON) and, for names that need
- * it, by NFC normalisation.
+ * past. Per record nothing is allocated, except by jansson for the NDJSON lines the fast
+ * path declines (ingest_json.h) and by NFC normalisation of an unusual name.
  *
  * Ownership: the stream borrows `sink` (copied) and `ctx` (never freed). Everything passed
  * to a callback is owned by the stream and valid only during the call. Callbacks must not
@@ -30,6 +30,7 @@
 #ifndef INGEST_STREAM_H
 #define INGEST_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +84,11 @@ void ingest_stream_destroy(ingest_stream_t **self_p);
 /* Records handed to the sink so far (valid + rejected): the report's `received`. Blank
  * lines and the CSV header are not records. */
 uint32_t ingest_stream_records(const ingest_stream_t *self);
+
+/* NDJSON lines are read by a fast path (ingest_json.h) and by jansson only when the fast
+ * path declines; both give the same results. Off sends every line through jansson: for
+ * tests that compare the two, and a switch should the fast path ever be in doubt. */
+void ingest_stream_set_fast_json(ingest_stream_t *self, bool on);
 
 /* Physical lines consumed so far (a line is counted when its newline is seen). */
 uint32_t ingest_stream_lines(const ingest_stream_t *self);

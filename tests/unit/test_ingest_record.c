@@ -442,6 +442,19 @@ static void test_direct_api(void **state)
     assert_int_equal(ingest_source_from_name("police", &s), -1);
     assert_int_equal(ingest_field_from_name("as_of", 5), INGEST_F_AS_OF);
     assert_int_equal(ingest_field_from_name("as_o", 4), -1);
+    assert_int_equal(ingest_field_from_name("", 0), -1);
+    for (int f = 0; f < INGEST_FIELD_COUNT; f++) {
+        const char *name = ingest_field_name((ingest_field_t)f);
+        assert_int_equal(ingest_field_from_name(name, strlen(name)), f);
+    }
+    /* every source reads record_id and id_number first */
+    for (int k = 0; k < INGEST_SOURCE_COUNT; k++) {
+        ingest_field_t fields[INGEST_FIELD_COUNT];
+        size_t n = ingest_source_fields((ingest_source_t)k, fields, INGEST_FIELD_COUNT);
+        assert_true(n >= 4);
+        assert_int_equal(fields[0], INGEST_F_RECORD_ID);
+        assert_int_equal(fields[1], INGEST_F_ID_NUMBER);
+    }
     ingest_record_destroy(&r);
     ingest_record_destroy(&r);
     assert_null(r);

@@ -5,7 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <time.h>
+
+#include "ingest_json.h"
+#include "ingest_text.h"
 
 #include "test_ingest_util.h"
 
@@ -349,6 +353,178 @@ static void test_content_type(void **state)
     assert_int_equal(ingest_format_from_content_type(NULL, &f), -1);
 }
 
+/* ---- the NDJSON fast path against jansson */
+
+static void test_fast_path_reads(void **state)
+{
+    (void)state;
+    ingest_field_t fields[INGEST_FIELD_COUNT];
+    size_t nf = ingest_source_fields(INGEST_MEDICAL, fields, INGEST_FIELD_COUNT);
+    ingest_json_t *j = ingest_json_new(fields, nf);
+    assert_non_null(j);
+    ingest_value_t v[INGEST_FIELD_COUNT];
+
+    const char *line = " { \"record_id\" : \"m\\u0031\\\"\" , \"total\":500.25,\"out_of_pocket\":-0,"
+                       "\"category\":null,\"hospital\":\"\\u6e29\\ud83d\\ude00\",\"x\":[1],\"y\":true}";
+    /* an array in an unknown member is still nesting: declined */
+    assert_false(ingest_json_read(j, line, strlen(line), v));
+    line = " { \"record_id\" : \"m\\u0031\\\"\" , \"total\":500.25,\"out_of_pocket\":-0,"
+           "\"category\":null,\"hospital\":\"\\u6e29\\ud83d\\ude00\",\"y\":true,\"\":\"\"} ";
+    assert_true(ingest_json_read(j, line, strlen(line), v));
+    assert_int_equal(v[INGEST_F_RECORD_ID].kind, INGEST_V_TEXT);
+    assert_int_equal(v[INGEST_F_RECORD_ID].len, 3);
+    assert_memory_equal(v[INGEST_F_RECORD_ID].text, "m1\"", 3);
+    assert_int_equal(v[INGEST_F_TOTAL].kind, INGEST_V_NUMBER);
+    assert_true(json_is_real(v[INGEST_F_TOTAL].json));
+    assert_true(json_real_value(v[INGEST_F_TOTAL].json) == 500.25);
+    assert_true(json_is_integer(v[INGEST_F_OUT_OF_POCKET].json));
+    assert_int_equal(json_integer_value(v[INGEST_F_OUT_OF_POCKET].json), 0);
+    assert_int_equal(v[INGEST_F_CATEGORY].kind, INGEST_V_NULL);
+    assert_int_equal(v[INGEST_F_ID_NUMBER].kind, INGEST_V_ABSENT);
+    assert_int_equal(v[INGEST_F_HOSPITAL].len, 7);
+    assert_memory_equal(v[INGEST_F_HOSPITAL].text, "温\xF0\x9F\x98\x80", 7);
+    assert_true(ingest_json_read(j, "{}", 2, v));
+    assert_true(ingest_json_read(j, "{\"grade\":{\"a\":1}}", 0, v) == false);
+
+    const char *declined[] = {
+        "", "[]", "\"s\"", "{", "{\"a\":1,}", "{\"a\":1}x", "{\"a\" 1}", "{\"a\":}", "{a:1}",
+        "{\"total\":1,\"total\":2}", "{\"x\":1,\"x\":2}", "{\"\\u0078\":1,\"x\":2}",
+        "{\"total\":1e5}", "{\"total\":1E5}", "{\"total\":01}", "{\"total\":1.}", "{\"total\":.5}",
+        "{\"total\":+1}", "{\"total\":-}", "{\"x\":1234567890123456789}",
+        "{\"x\":\"a\\u0000b\"}", "{\"x\":\"\\ud800\"}", "{\"x\":\"\\udc00\"}", "{\"x\":\"\\ud800\\u0041\"}",
+        "{\"x\":\"\\x\"}", "{\"x\":\"\\u12\"}", "{\"x\":\"a\tb\"}", "{\"x\":\"abc}", "{\"x\":nul}",
+        "{\"x\":truex}", "{\"x\":{}}", "{\"x\":[]}", "{\"x\":1 2}",
+    };
+    for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++)
+        if (ingest_json_read(j, declined[i], strlen(declined[i]), v))
+            fail_msg("fast path accepted %s", declined[i]);
+    ingest_json_destroy(&j);
+    ingest_json_destroy(&j);
+    assert_null(j);
+}
+
+static void compare_paths(const char *src, const char *data, size_t len, size_t *ok, size_t *rej)
+{
+    transcript_t fast = tr_run_mode(src, INGEST_NDJSON, data, len, 0, false);
+    transcript_t slow = tr_run_mode(src, INGEST_NDJSON, data, len, 0, true);
+    if (strcmp(fast.buf, slow.buf) != 0) {
+        /* show the first line that differs */
+        const char *a = fast.buf, *b = slow.buf;
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > fast.buf && a[-1] != '\n')
+            a--, b--;
+        fail_msg("%s: fast path and jansson differ:\nfast: %.300s\njansson: %.300s", src, a, b);
+    }
+    *ok += fast.ok;
+    *rej += fast.rejected;
+    free(fast.buf);
+    free(slow.buf);
+}
+
+static void test_fast_vs_jansson(void **state)
+{
+    (void)state;
+    size_t ok = 0, rej = 0;
+    /* every NDJSON file of the corpus */
+    const char *root = getenv("SAIS_SOURCE_DIR");
+    int files = 0;
+    for (int k = 0; k < INGEST_SOURCE_COUNT; k++) {
+        const char *src = ingest_source_name((ingest_source_t)k);
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/tests/corpus/%s", root ? root : ".", src);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t n = strlen(e->d_name);
+            if (n < 7 || strcmp(e->d_name + n - 7, ".ndjson") != 0)
+                continue;
+            char path[1400];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            FILE *f = fopen(path, "rb");
+            assert_non_null(f);
+            static char buf[1 << 20];
+            size_t len = fread(buf, 1, sizeof buf, f);
+            fclose(f);
+            compare_paths(src, buf, len, &ok, &rej);
+            files++;
+        }
+        closedir(d);
+    }
+    assert_true(files > 0);
+
+    /* valid lines of every source, damaged at random in ways JSON cares about */
+    static const char *const bases[INGEST_SOURCE_COUNT] = {
+        "{\"record_id\":\"h1\",\"id_number\":\"" ID "\",\"name\":\"\\u7a0b小明\",\"household_id\":\"HH-1\","
+        "\"relation\":\"head\",\"region\":330326,\"phone\":\"13800138000\",\"event\":\"register\",\"date\":\"2020-05-01\"}",
+        "{\"record_id\":\"m1\",\"id_number\":\"" ID "\",\"settled_on\":\"2026-10-01\",\"total\":50000.00,"
+        "\"insurance_paid\":9800,\"out_of_pocket\":\"40200.00\",\"category\":\"serious\",\"hospital\":\"院\"}",
+        "{\"record_id\":\"d1\",\"id_number\":\"" ID "\",\"certificate\":\"C1\",\"category\":\"physical\","
+        "\"grade\":2,\"issued_on\":\"2019-03-01\",\"status\":\"active\"}",
+        "{\"record_id\":\"w1\",\"id_number\":\"" ID "\",\"month\":\"2026-10\",\"kind\":\"wage\",\"amount\":1500.5}",
+        "{\"record_id\":\"c1\",\"id_number\":\"" ID "\",\"event\":\"death\",\"date\":20261101}",
+        "{\"record_id\":\"j1\",\"id_number\":\"" ID "\",\"event\":\"released\",\"date\":\"2026-06-01\",\"facility\":null}",
+        "{\"record_id\":\"a1\",\"id_number\":\"" ID "\",\"kind\":\"vehicle\",\"value\":0.1,\"as_of\":\"2026-09-30\"}",
+    };
+    static const char *const bits[] = {
+        "{", "}", "[", "]", "\"", "\\", ":", ",", ".", "-", "+", "e", "E", "0", "1", "9", "00",
+        "n", "null", "true", "false", " ", "\t", "\\u00e9", "\\ud83d\\ude00", "\\ud800", "\\u0000",
+        "\\n", "é", "𠮷", "\"x\":1,", "\"total\":", "\"record_id\":\"d\",", "\"grade\":",
+        "12345678901234567890", "1e5", "0.1", "2.0", "45231", "\"\"", "\\\"", "\x7f",
+    };
+    unsigned seed = 2026;
+    size_t read_fast = 0;
+#define RND(n) ((seed = seed * 1103515245u + 12345u), (seed >> 8) % (n))
+    for (int k = 0; k < INGEST_SOURCE_COUNT; k++) {
+        size_t cap = 4000 * 512, len = 0;
+        char *data = malloc(cap);
+        assert_non_null(data);
+        ingest_field_t fields[INGEST_FIELD_COUNT];
+        size_t nf = ingest_source_fields((ingest_source_t)k, fields, INGEST_FIELD_COUNT);
+        ingest_json_t *j = ingest_json_new(fields, nf);
+        ingest_value_t v[INGEST_FIELD_COUNT];
+        for (int i = 0; i < 3000; i++) {
+            char line[512];
+            snprintf(line, sizeof line, "%s", bases[k]);
+            int muts = 1 + (int)RND(3);
+            for (int m = 0; m < muts; m++) {
+                size_t l = strlen(line), at = RND(l + 1);
+                int op = (int)RND(3);
+                char tmp[512];
+                if (op == 0 || op == 2) {   /* insert, or replace one byte */
+                    const char *b = bits[RND(sizeof bits / sizeof bits[0])];
+                    size_t skip = (op == 2 && at < l) ? 1 : 0;
+                    snprintf(tmp, sizeof tmp, "%.*s%s%s", (int)at, line, b, line + at + skip);
+                } else {                    /* delete up to 3 bytes */
+                    size_t del = 1 + RND(3);
+                    if (at + del > l)
+                        del = l - at;
+                    snprintf(tmp, sizeof tmp, "%.*s%s", (int)at, line, line + at + del);
+                }
+                memcpy(line, tmp, sizeof line);
+            }
+            size_t l = strlen(line);
+            if (ingest_utf8_valid(line, l, NULL) && ingest_json_read(j, line, l, v))
+                read_fast++;
+            memcpy(data + len, line, l);
+            len += l;
+            data[len++] = '\n';
+        }
+        compare_paths(ingest_source_name((ingest_source_t)k), data, len, &ok, &rej);
+        ingest_json_destroy(&j);
+        free(data);
+    }
+#undef RND
+    printf("fast path vs jansson: %zu lines read by the fast path; %zu accepted, %zu rejected, "
+           "identical\n", read_fast, ok, rej);
+    /* the comparison means something only if both paths saw plenty */
+    assert_true(read_fast > 3000);
+    assert_true(ok > 300);
+    assert_true(rej > 3000);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -428,6 +604,8 @@ int main(void)
         cmocka_unit_test(test_csv_damage),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_content_type),
+        cmocka_unit_test(test_fast_path_reads),
+        cmocka_unit_test(test_fast_vs_jansson),
         cmocka_unit_test(test_bench),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
