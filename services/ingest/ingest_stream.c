@@ -173,9 +173,11 @@ static int emit_checked(ingest_stream_t *self, uint32_t line)
 
 static void newline(ingest_stream_t *self)
 {
+    /* 4e9 lines is a 4 GiB body of newlines: saturate rather than wrap */
     if (self->line < UINT32_MAX)
         self->line++;
-    self->lines_done++;
+    if (self->lines_done < UINT32_MAX)
+        self->lines_done++;
 }
 
 static bool blank(const char *s, size_t n)

@@ -301,6 +301,69 @@ static void test_csv_damage(void **state)
     free(in);
 }
 
+/* Randomly damaged bodies, CSV and NDJSON: whatever the damage, every chunking gives the
+ * same callbacks, and nothing crashes or leaks (this runs under ASan). */
+static void test_fuzz_chunking(void **state)
+{
+    (void)state;
+    static const char *const csv_base =
+        "\xEF\xBB\xBFrecord_id,id_number,event,date,note\r\n"
+        "c1," ID ",death,2026-11-01,\"a, \"\"quoted\"\"\r\nnote\"\r\n"
+        "c2," ID ",marriage,2026/1/5,plain\n"
+        "\n"
+        "c3," ID ",divorce,20260105,\"\"\r\n";
+    static const char *const nd_base =
+        "{\"record_id\":\"c1\",\"id_number\":\"" ID "\",\"event\":\"death\",\"date\":\"2026-11-01\"}\r\n"
+        "\n"
+        "{\"record_id\":\"c2\",\"id_number\":\"" ID "\",\"event\":\"Marriage\",\"date\":20260105}\n"
+        "{\"record_id\":\"c3\",\"id_number\":\"" ID "\",\"event\":\"divorce\",\"date\":\"\\u0032026-01-05\"}";
+    static const char *const bits[] = {
+        "\"", ",", "\r", "\n", "\r\n", "\"\"", "\xEF", "\xEF\xBB\xBF", "\xFF", "\xE7\xA8", "程",
+        "𠮷", "{", "}", "\\", ":", " ", "x", "\"\r\n\"", ",,", "\0",
+    };
+    unsigned seed = 7;
+#define RND(n) ((seed = seed * 1103515245u + 12345u), (seed >> 8) % (n))
+    size_t total_records = 0;
+    for (int doc = 0; doc < 600; doc++) {
+        int csv = doc % 2 == 0;
+        char body[2048];
+        size_t len = strlen(csv ? csv_base : nd_base);
+        memcpy(body, csv ? csv_base : nd_base, len);
+        int muts = 1 + (int)RND(4);
+        for (int m = 0; m < muts; m++) {
+            size_t at = RND(len + 1);
+            char tmp[2048];
+            size_t n = 0;
+            if (RND(3) == 0) {              /* delete a few bytes */
+                size_t del = 1 + RND(4);
+                if (at + del > len)
+                    del = len - at;
+                memcpy(tmp, body, at);
+                memcpy(tmp + at, body + at + del, len - at - del);
+                n = len - del;
+            } else {                         /* insert a bit (NUL counts as one byte) */
+                const char *b = bits[RND(sizeof bits / sizeof bits[0])];
+                size_t bl = b[0] ? strlen(b) : 1;
+                if (len + bl >= sizeof tmp)
+                    continue;
+                memcpy(tmp, body, at);
+                memcpy(tmp + at, b, bl);
+                memcpy(tmp + at + bl, body + at, len - at);
+                n = len + bl;
+            }
+            memcpy(body, tmp, n);
+            len = n;
+        }
+        char *t = same_whatever_chunks("civil", csv ? INGEST_CSV : INGEST_NDJSON, body, len);
+        const char *r = strstr(t, "records=");
+        assert_non_null(r);
+        total_records += strtoul(r + 8, NULL, 10);
+        free(t);
+    }
+#undef RND
+    assert_true(total_records > 1000);
+}
+
 /* A callback's non-zero return stops the stream, and stays. */
 static void test_stop(void **state)
 {
@@ -602,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_header),
         cmocka_unit_test(test_csv_damage),
+        cmocka_unit_test(test_fuzz_chunking),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_content_type),
         cmocka_unit_test(test_fast_path_reads),
