@@ -1,0 +1,155 @@
+/* gateway_int — what the gateway's files share: the gateway state, one HTTP request on its
+ * way through, and the steps of the pipeline. Not for use outside services/gateway/ (tests
+ * excepted).
+ *
+ * A request goes: gw_dispatch_head (headers: route, key, role, content checks; a streamed
+ * upload is opened with ingest here) -> gw_dispatch_data for each piece of body ->
+ * gw_dispatch_end (the answer: a local handler or the owning service) -> gw_dispatch_audit
+ * (appends to the audit chain, or turns the answer into 503 if it cannot) -> the server queues
+ * rq->resp. Nothing in these steps knows about libmicrohttpd: the server hands them header
+ * values, which is what lets the unit tests drive the whole pipeline.
+ */
+#ifndef GATEWAY_INT_H
+#define GATEWAY_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "envelope.pb-c.h"
+#include "gateway_http.h"
+#include "gateway_keys.h"
+#include "gateway_problem.h"
+#include "gateway_routes.h"
+#include "sais_service.h"
+#include "sais_store.h"
+
+#define GW_FEED_CHUNK (1u << 20)     /* bytes per feed.chunk */
+
+/* How the gateway talks to a service: sais_client_call in production, a fake in tests.
+ * Returns a SAIS_CALL_* code; on SAIS_CALL_OK *reply is owned by the caller. */
+typedef int (*gw_call_fn)(void *cls, const char *service, Sais__Request *req, int timeout_ms,
+                          Sais__Reply **reply);
+
+typedef struct gw_metrics_t gw_metrics_t;
+
+typedef struct gw_t {
+    sais_store_t      *store;
+    gw_call_fn         call;
+    void              *call_cls;
+    gw_metrics_t      *metrics;
+    struct MHD_Daemon *mhd;
+    /* settings (gateway.*) */
+    char               listen[256];
+    unsigned           threads;          /* 0: a thread per connection */
+    uint64_t           max_body;         /* bytes, feed uploads */
+    size_t             max_json;         /* bytes, JSON bodies */
+    unsigned           conn_timeout_s;
+    unsigned           max_conns;
+    unsigned           max_conns_per_ip;
+    int                timeout_ms;       /* per service call */
+    char               web_dir[PATH_MAX];/* resolved; "" when there is no console */
+    unsigned           port;             /* the port actually bound */
+} gw_t;
+
+typedef struct {
+    char     session[128];
+    char    *buf;          /* pending bytes, up to GW_FEED_CHUNK */
+    size_t   len;
+    uint64_t total;
+    bool     open;         /* begun and neither ended nor failed */
+} gw_feed_t;
+
+/* Header values the pipeline needs (borrowed from the HTTP layer for one call). */
+typedef struct {
+    const char *authorization;
+    const char *content_type;
+    const char *idempotency_key;
+    const char *request_id;
+    int64_t     content_length;   /* -1 if absent */
+    bool        has_body;         /* Content-Length > 0 or Transfer-Encoding */
+} gw_headers_t;
+
+typedef struct gw_req_t {
+    int64_t      t0_us;
+    char        *raw_uri;         /* owned: path and query as the client sent them */
+    char         method[16];
+    int          stage;           /* 0 new, 1 headers done, 2 answered */
+    char         rid[GW_RID_MAX];
+    gw_path_t    path;
+    bool         matched;
+    gw_match_t   match;
+    gw_params_t  params;          /* captures, then the query string */
+    bool         authed;
+    gw_key_t     key;
+    char         content_type[128];
+    char         idem[256];
+    char         subject[128];    /* audited: the path capture or the body's id */
+    char        *body;            /* owned, JSON routes only */
+    size_t       len, cap;
+    uint64_t     received;        /* body bytes seen, whatever the route */
+    uint64_t     drained;         /* body bytes dropped after the answer was decided */
+    uint64_t     limit;           /* body limit for this route */
+    gw_feed_t    feed;
+    gw_resp_t    resp;
+} gw_req_t;
+
+gw_req_t *gw_req_new(const char *raw_uri);
+void gw_req_destroy(gw_req_t **rq_p);
+
+/* ---- the pipeline (gateway_dispatch.c) */
+void gw_dispatch_head(gw_t *gw, gw_req_t *rq, const gw_headers_t *h);
+void gw_dispatch_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
+void gw_dispatch_end(gw_t *gw, gw_req_t *rq);
+void gw_dispatch_audit(gw_t *gw, gw_req_t *rq);
+/* The route pattern for logs, metrics and audit: "GET /v1/persons/{id_number}". */
+void gw_req_action(const gw_req_t *rq, char *out, size_t len);
+
+/* Sends `method` to `service` as the request's caller. On SAIS_CALL_OK with a usable answer
+ * returns 0 and *reply; otherwise fills rq->resp with 503 (down, not built yet, bad answer)
+ * or 504 (no answer in time) naming the service and returns -1. */
+int gw_forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
+               const gw_params_t *params, const void *body, size_t len, int timeout_ms,
+               Sais__Reply **reply);
+/* rq->resp from a service's reply (status, content type, body). */
+void gw_resp_from_reply(gw_resp_t *r, const char *service, const Sais__Reply *rep);
+
+/* ---- the streamed feed upload (gateway_feed.c). Each returns 0, or -1 with rq->resp set. */
+int  gw_feed_begin(gw_t *gw, gw_req_t *rq, const char *format);
+int  gw_feed_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
+void gw_feed_end(gw_t *gw, gw_req_t *rq);
+/* Tells ingest a begun upload will not finish (client gone); best effort. */
+void gw_feed_abandon(gw_t *gw, gw_req_t *rq);
+
+/* ---- the gateway's own handlers (gateway_local.c): fill rq->resp */
+typedef void (*gw_local_fn)(gw_t *gw, gw_req_t *rq);
+gw_local_fn gw_local_find(const char *rpc);
+
+/* ---- static files of the console (gateway_static.c) */
+void gw_static_serve(gw_t *gw, gw_req_t *rq);
+
+/* ---- metrics (gateway_metrics.c) */
+gw_metrics_t *gw_metrics_new(void);
+void gw_metrics_destroy(gw_metrics_t **m_p);
+/* route: index in gw_routes, or gw_nroutes for a request that matched no route. */
+void gw_metrics_observe(gw_metrics_t *m, size_t route, int status, int64_t micros);
+/* Appends the request metrics in Prometheus text format. 0 or -1 (allocation). */
+typedef struct {
+    char  *buf;
+    size_t len, cap;
+    bool   failed;
+} gw_text_t;
+void gw_text_add(gw_text_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gw_metrics_render(gw_metrics_t *m, gw_text_t *t);
+
+/* Calls `method` on every backend at once (threads), each with timeout_ms. out[i] pairs with
+ * gw_backends[i]: rc is a SAIS_CALL_* code, reply (owned, may be NULL). */
+typedef struct {
+    int          rc;
+    Sais__Reply *reply;
+} gw_fan_t;
+void gw_fanout(gw_t *gw, const char *method, int timeout_ms, gw_fan_t *out);
+void gw_fanout_free(gw_fan_t *out);
+
+int64_t gw_now_us(void);
+
+#endif

@@ -1,0 +1,347 @@
+/* gateway_local — what the gateway answers itself: /healthz, /metrics, /v1/keys, /v1/audit,
+ * the console. Each handler fills rq->resp. */
+#include "gateway_int.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gateway_audit.h"
+#include "sais_client.h"
+#include "sais_clock.h"
+#include "sais_json.h"
+#include "sais_log.h"
+
+#define PROBE_TIMEOUT_MS 1000
+#define LIST_DEFAULT     50
+#define LIST_MAX         1000
+
+/* ---- asking every service at once */
+
+typedef struct {
+    gw_t       *gw;
+    const char *service;
+    const char *method;
+    int         timeout_ms;
+    gw_fan_t   *out;
+} fan_job_t;
+
+static void *fan_one(void *arg)
+{
+    fan_job_t *j = arg;
+    Sais__Request req = SAIS__REQUEST__INIT;
+    req.method = (char *)j->method;
+    j->out->reply = NULL;
+    j->out->rc = j->gw->call(j->gw->call_cls, j->service, &req, j->timeout_ms, &j->out->reply);
+    if (j->out->rc != SAIS_CALL_OK && j->out->reply) {
+        sais__reply__free_unpacked(j->out->reply, NULL);
+        j->out->reply = NULL;
+    }
+    return NULL;
+}
+
+void gw_fanout(gw_t *gw, const char *method, int timeout_ms, gw_fan_t *out)
+{
+    size_t n = 0;
+    while (gw_backends[n]) n++;
+    fan_job_t jobs[16];
+    pthread_t th[16];
+    bool started[16] = {false};
+    for (size_t i = 0; i < n && i < 16; i++) {
+        jobs[i] = (fan_job_t){gw, gw_backends[i], method, timeout_ms, &out[i]};
+        out[i].rc = SAIS_CALL_DOWN;
+        out[i].reply = NULL;
+        started[i] = pthread_create(&th[i], NULL, fan_one, &jobs[i]) == 0;
+        if (!started[i]) fan_one(&jobs[i]);   /* no thread: ask in line */
+    }
+    for (size_t i = 0; i < n && i < 16; i++)
+        if (started[i]) pthread_join(th[i], NULL);
+}
+
+void gw_fanout_free(gw_fan_t *out)
+{
+    for (size_t i = 0; gw_backends[i]; i++) {
+        if (out[i].reply) sais__reply__free_unpacked(out[i].reply, NULL);
+        out[i].reply = NULL;
+    }
+}
+
+static bool fan_up(const gw_fan_t *f)
+{
+    return f->rc == SAIS_CALL_OK && f->reply && f->reply->status >= 200 && f->reply->status < 300;
+}
+
+/* ---- /healthz */
+
+static void local_healthz(gw_t *gw, gw_req_t *rq)
+{
+    gw_fan_t out[16];
+    gw_fanout(gw, "health", PROBE_TIMEOUT_MS, out);
+    bool all = true;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    for (size_t i = 0; gw_backends[i]; i++) all = all && fan_up(&out[i]);
+    sais_jw_kstr(&w, "status", all ? "ok" : "degraded");
+    sais_jw_key(&w, "services");
+    sais_jw_obj(&w);
+    for (size_t i = 0; gw_backends[i]; i++) sais_jw_kstr(&w, gw_backends[i], fan_up(&out[i]) ? "up" : "down");
+    sais_jw_obj_end(&w);
+    sais_jw_obj_end(&w);
+    gw_fanout_free(out);
+    size_t len;
+    char *body = sais_jw_take(&w, &len);
+    sais_jw_free(&w);
+    gw_resp_take(&rq->resp, all ? 200 : 503, "application/json", body, body ? len : 1);
+}
+
+/* ---- /metrics */
+
+static void label_escape(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *in && o + 3 < len; in++) {
+        if (*in == '\\' || *in == '"') out[o++] = '\\';
+        if (*in == '\n') {
+            out[o++] = '\\';
+            out[o++] = 'n';
+            continue;
+        }
+        out[o++] = *in;
+    }
+    out[o] = '\0';
+}
+
+static long long json_ll(const json_t *o, const char *key, bool *ok)
+{
+    const json_t *v = json_object_get(o, key);
+    *ok = json_is_integer(v);
+    return *ok ? json_integer_value(v) : 0;
+}
+
+static void render_bus(gw_t *gw, gw_text_t *t)
+{
+    gw_fan_t out[16];
+    json_t *st[16] = {NULL};
+    long long head[16];
+    bool have_head[16] = {false};
+    gw_fanout(gw, "bus.status", PROBE_TIMEOUT_MS, out);
+    size_t n = 0;
+    for (; gw_backends[n]; n++) {
+        if (!fan_up(&out[n])) continue;
+        st[n] = json_loadb((const char *)out[n].reply->body.data, out[n].reply->body.len, 0, NULL);
+        if (!json_is_object(st[n])) {
+            json_decref(st[n]);
+            st[n] = NULL;
+            continue;
+        }
+        head[n] = json_ll(st[n], "head", &have_head[n]);
+    }
+    gw_text_add(t, "# HELP sais_service_up 1 if the service answered bus.status.\n"
+                   "# TYPE sais_service_up gauge\n");
+    for (size_t i = 0; i < n; i++)
+        gw_text_add(t, "sais_service_up{service=\"%s\"} %d\n", gw_backends[i], st[i] ? 1 : 0);
+    gw_text_add(t, "# HELP sais_bus_head Last sequence number in the service's event log.\n"
+                   "# TYPE sais_bus_head gauge\n");
+    for (size_t i = 0; i < n; i++)
+        if (have_head[i]) gw_text_add(t, "sais_bus_head{service=\"%s\"} %lld\n", gw_backends[i], head[i]);
+    gw_text_add(t, "# HELP sais_bus_lag Events a consumer has yet to apply from a producer.\n"
+                   "# TYPE sais_bus_lag gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *cur = st[i] ? json_object_get(st[i], "cursors") : NULL;
+        const char *producer;
+        const json_t *v;
+        if (!json_is_object(cur)) continue;
+        json_object_foreach((json_t *)cur, producer, v) {
+            if (!json_is_integer(v)) continue;
+            char pl[96];
+            label_escape(producer, pl, sizeof pl);
+            long long c = json_integer_value(v);
+            for (size_t p = 0; p < n; p++) {
+                if (strcmp(gw_backends[p], producer) != 0 || !have_head[p]) continue;
+                gw_text_add(t, "sais_bus_lag{consumer=\"%s\",producer=\"%s\"} %lld\n",
+                            gw_backends[i], pl, head[p] > c ? head[p] - c : 0);
+            }
+            gw_text_add(t, "sais_bus_cursor{consumer=\"%s\",producer=\"%s\"} %lld\n",
+                        gw_backends[i], pl, c);
+        }
+    }
+    gw_text_add(t, "# HELP sais_store_map_used_bytes LMDB map in use per service.\n"
+                   "# TYPE sais_store_map_used_bytes gauge\n");
+    uint64_t used = 0, size = 0;
+    bool own = sais_store_usage(gw->store, &used, &size) == 0;
+    if (own) gw_text_add(t, "sais_store_map_used_bytes{service=\"gateway\"} %llu\n", (unsigned long long)used);
+    for (size_t i = 0; i < n; i++) {
+        bool ok;
+        long long u = st[i] ? json_ll(st[i], "map_used", &ok) : 0;
+        if (st[i] && ok) gw_text_add(t, "sais_store_map_used_bytes{service=\"%s\"} %lld\n", gw_backends[i], u);
+    }
+    gw_text_add(t, "# HELP sais_store_map_size_bytes LMDB map size per service.\n"
+                   "# TYPE sais_store_map_size_bytes gauge\n");
+    if (own) gw_text_add(t, "sais_store_map_size_bytes{service=\"gateway\"} %llu\n", (unsigned long long)size);
+    for (size_t i = 0; i < n; i++) {
+        bool ok;
+        long long s = st[i] ? json_ll(st[i], "map_size", &ok) : 0;
+        if (st[i] && ok) gw_text_add(t, "sais_store_map_size_bytes{service=\"%s\"} %lld\n", gw_backends[i], s);
+    }
+    for (size_t i = 0; i < n; i++) json_decref(st[i]);
+    gw_fanout_free(out);
+}
+
+static void local_metrics(gw_t *gw, gw_req_t *rq)
+{
+    gw_text_t t = {NULL, 0, 0, false};
+    gw_metrics_render(gw->metrics, &t);
+    render_bus(gw, &t);
+    if (t.failed) {
+        free(t.buf);
+        gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
+        return;
+    }
+    gw_resp_take(&rq->resp, 200, "text/plain; version=0.0.4; charset=utf-8", t.buf, t.len);
+}
+
+/* ---- list parameters */
+
+static int limit_param(gw_req_t *rq, size_t *limit)
+{
+    const char *s = gw_params_get(&rq->params, "limit");
+    *limit = LIST_DEFAULT;
+    if (!s) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > LIST_MAX) {
+        gw_problem_field(&rq->resp, 422, "invalid", "limit is out of range", "limit", "bad_limit",
+                         "limit is a whole number from 1 to 1000");
+        return -1;
+    }
+    *limit = (size_t)v;
+    return 0;
+}
+
+static void take_writer(gw_req_t *rq, int status, sais_jw_t *w)
+{
+    size_t len;
+    char *body = sais_jw_take(w, &len);
+    sais_jw_free(w);
+    gw_resp_take(&rq->resp, status, "application/json", body, body ? len : 1);
+}
+
+/* ---- /v1/keys */
+
+static void local_keys_create(gw_t *gw, gw_req_t *rq)
+{
+    char err[160];
+    json_t *o = rq->len ? sais_json_parse_object(rq->body, rq->len, err, sizeof err) : NULL;
+    if (!o) {
+        gw_problem(&rq->resp, 400, "malformed_json", "a JSON object is required");
+        return;
+    }
+    const char *arena[GW_KEY_MAX_REGIONS + GW_KEY_MAX_SOURCES];
+    gateway_key_spec_t spec;
+    gw_field_err_t e = {{0}, {0}, {0}};
+    gw_key_t k;
+    char secret[GW_KEY_SECRET_MAX];
+    int rc = gw_key_spec_from_json(o, &spec, arena, &e);
+    if (rc == 0) rc = gw_key_create(gw->store, &spec, &k, secret, sizeof secret, &e);
+    json_decref(o);
+    if (rc == -1) {
+        gw_problem_field(&rq->resp, 422, "invalid", "the key cannot be made as asked", e.field,
+                         e.code, e.message);
+        return;
+    }
+    if (rc != 0) {
+        gw_problem(&rq->resp, 503, "store_unavailable", "the key could not be stored");
+        return;
+    }
+    snprintf(rq->subject, sizeof rq->subject, "%s", k.id);
+    sais_jw_t w;
+    sais_jw_init(&w);
+    gw_key_write(&w, &k, secret);
+    sodium_memzero(secret, sizeof secret);
+    take_writer(rq, 201, &w);
+}
+
+static void local_keys_list(gw_t *gw, gw_req_t *rq)
+{
+    size_t limit;
+    if (limit_param(rq, &limit) != 0) return;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    if (gw_keys_list(gw->store, gw_params_get(&rq->params, "cursor"), limit, &w) != 0) {
+        sais_jw_free(&w);
+        gw_problem(&rq->resp, 503, "store_unavailable", "the key store cannot be read");
+        return;
+    }
+    take_writer(rq, 200, &w);
+}
+
+static void local_keys_delete(gw_t *gw, gw_req_t *rq)
+{
+    const char *id = gw_params_get(&rq->params, "id");
+    int rc = gateway_key_delete(gw->store, id);
+    if (rc == 0) gw_resp_take(&rq->resp, 204, "application/json", NULL, 0);
+    else if (rc == 1) gw_problem(&rq->resp, 404, "not_found", "no key with that id");
+    else gw_problem(&rq->resp, 503, "store_unavailable", "the key store cannot be written");
+}
+
+/* ---- /v1/audit */
+
+static void local_audit(gw_t *gw, gw_req_t *rq)
+{
+    gw_audit_query_t q = {
+        .actor = gw_params_get(&rq->params, "actor"),
+        .subject = gw_params_get(&rq->params, "subject"),
+        .action = gw_params_get(&rq->params, "action"),
+    };
+    if (limit_param(rq, &q.limit) != 0) return;
+    const char *since = gw_params_get(&rq->params, "since");
+    if (since) {
+        q.since = sais_time_parse(since);
+        if (q.since < 0) {
+            gw_problem_field(&rq->resp, 422, "invalid", "since is not a timestamp", "since",
+                             "bad_time", "an RFC 3339 timestamp such as 2026-11-23T08:00:00Z");
+            return;
+        }
+    }
+    const char *cursor = gw_params_get(&rq->params, "cursor");
+    if (cursor) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(cursor, &end, 10);
+        if (errno || end == cursor || *end || cursor[0] == '-') {
+            gw_problem_field(&rq->resp, 422, "invalid", "cursor is not one this list gave",
+                             "cursor", "bad_cursor", "use next_cursor from the previous page");
+            return;
+        }
+        q.after = v;
+    }
+    sais_jw_t w;
+    sais_jw_init(&w);
+    if (gw_audit_list(gw->store, &q, &w) != 0) {
+        sais_jw_free(&w);
+        gw_problem(&rq->resp, 503, "store_unavailable", "the audit trail cannot be read");
+        return;
+    }
+    take_writer(rq, 200, &w);
+}
+
+static const struct {
+    const char *rpc;
+    gw_local_fn fn;
+} locals[] = {
+    {"local.healthz", local_healthz},         {"local.metrics", local_metrics},
+    {"local.console", gw_static_serve},       {"local.keys.create", local_keys_create},
+    {"local.keys.list", local_keys_list},     {"local.keys.delete", local_keys_delete},
+    {"local.audit", local_audit},
+};
+
+gw_local_fn gw_local_find(const char *rpc)
+{
+    for (size_t i = 0; i < sizeof locals / sizeof locals[0]; i++)
+        if (strcmp(locals[i].rpc, rpc) == 0) return locals[i].fn;
+    return NULL;
+}

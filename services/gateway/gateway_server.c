@@ -1,0 +1,392 @@
+/* gateway_server — the gateway as a service on the runtime, and its libmicrohttpd daemon.
+ *
+ * libmicrohttpd runs in poll mode (DESIGN.md: epoll mode stalls at 128/256/384 connections
+ * per thread): a thread per connection by default (gateway.threads = 0), so that a slow
+ * answer — a simulation, a 1 MiB feed chunk — holds up only its own connection; or a pool of
+ * gateway.threads threads. Each HTTP thread calls services itself through the runtime's
+ * thread-safe client and writes keys and audit entries through the store (LMDB serialises
+ * writers).
+ *
+ * Responses are queued on the handler's second call or later, never the first, so that
+ * keep-alive connections stay open — except to refuse a body before it is sent (401, 413,
+ * 415, a feed the ingest service will not take), where closing is what we want.
+ */
+#include "gateway.h"
+#include "gateway_int.h"
+#include "gateway_audit.h"
+
+#include <arpa/inet.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "sais_client.h"
+#include "sais_config.h"
+#include "sais_log.h"
+
+#define CONN_MEMORY  (64 * 1024)        /* per connection: headers and read buffer */
+#define GW_DRAIN_MAX (4u * 1024 * 1024) /* body bytes read and dropped after a refusal */
+
+static const char *const gateway_dbis[] = {GW_KEYS_DBI, GW_AUDIT_DBI, GW_AUDIT_HEAD_DBI, NULL};
+
+/* ---- settings */
+
+static int64_t cfg_int(const sais_config_t *cfg, const char *key, int64_t dflt)
+{
+    const char *s = sais_config_get(cfg, key);
+    if (!s || !*s) return dflt;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < 0) {
+        sais_warn("gateway: %s = \"%s\" is not a number; using %lld", key, s, (long long)dflt);
+        return dflt;
+    }
+    return v;
+}
+
+static void load_settings(gw_t *gw, const sais_config_t *cfg)
+{
+    const char *listen = sais_config_get(cfg, "gateway.listen");
+    snprintf(gw->listen, sizeof gw->listen, "%s", listen && *listen ? listen : "127.0.0.1:8080");
+    gw->threads = (unsigned)cfg_int(cfg, "gateway.threads", 0);
+    gw->max_body = (uint64_t)cfg_int(cfg, "gateway.max_body_mb", 4096) * 1024 * 1024;
+    gw->max_json = (size_t)cfg_int(cfg, "gateway.max_json_kb", 1024) * 1024;
+    gw->conn_timeout_s = (unsigned)cfg_int(cfg, "gateway.conn_timeout_s", 60);
+    gw->max_conns = (unsigned)cfg_int(cfg, "gateway.max_conns", 1024);
+    gw->max_conns_per_ip = (unsigned)cfg_int(cfg, "gateway.max_conns_per_ip", 512);
+    gw->timeout_ms = (int)cfg_int(cfg, "gateway.request_timeout_ms", 10000);
+    if (gw->timeout_ms <= 0) gw->timeout_ms = 10000;
+    if (gw->threads > 256) gw->threads = 256;
+    const char *web = sais_config_get(cfg, "gateway.web_dir");
+    gw->web_dir[0] = '\0';
+    if (web && *web) {
+        if (realpath(web, gw->web_dir) == NULL) {
+            sais_warn("gateway: console directory %s not found; /console answers 404", web);
+            gw->web_dir[0] = '\0';
+        }
+    }
+}
+
+/* "host:port", "[v6]:port" or ":port" (all interfaces). */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6, char *err, size_t errlen)
+{
+    char host[200] = "";
+    const char *port;
+    if (s[0] == '[') {
+        const char *rb = strchr(s, ']');
+        if (!rb || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof host) goto bad;
+        memcpy(host, s + 1, (size_t)(rb - s - 1));
+        host[rb - s - 1] = '\0';
+        port = rb + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (!colon || (size_t)(colon - s) >= sizeof host) goto bad;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+        port = colon + 1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host[0] && strcmp(host, "*") != 0 ? host : NULL, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, errlen, "gateway.listen %s: %s", s, gai_strerror(rc));
+        return -1;
+    }
+    /* for "all interfaces" prefer IPv4 0.0.0.0, which is what a container publishes */
+    struct addrinfo *pick = res;
+    for (struct addrinfo *a = res; !host[0] && a; a = a->ai_next)
+        if (a->ai_family == AF_INET) pick = a;
+    memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+    *v6 = pick->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return 0;
+bad:
+    snprintf(err, errlen, "gateway.listen \"%s\" is not host:port", s);
+    return -1;
+}
+
+/* ---- libmicrohttpd callbacks */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    sais_log_set_service("gateway");
+    return gw_req_new(uri);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result queue(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq)
+{
+    gw_dispatch_audit(gw, rq);
+    gw_resp_t *r = &rq->resp;
+    struct MHD_Response *resp;
+    if (r->fd >= 0) {
+        resp = MHD_create_response_from_fd((size_t)r->fd_size, r->fd);
+        if (resp) r->fd = -1;   /* the response owns it now */
+    } else {
+        resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_COPY);
+    }
+    rq->stage = 2;
+    int64_t us = gw_now_us() - rq->t0_us;
+    char action[160];
+    gw_req_action(rq, action, sizeof action);
+    sais_log_set_request(rq->rid);
+    sais_info("%s %d %lld.%03lldms", action, r->status, (long long)(us / 1000), (long long)(us % 1000));
+    sais_log_set_request(NULL);
+    gw_metrics_observe(gw->metrics, rq->matched ? rq->match.index : gw_nroutes, r->status, us);
+    if (!resp) return MHD_NO;
+    if (r->status != 204 && r->status != 304 && r->ctype[0] &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype) != MHD_YES)
+        goto fail;
+    if (MHD_add_response_header(resp, "X-Request-Id", rq->rid) != MHD_YES) goto fail;
+    if (r->xname[0] && MHD_add_response_header(resp, r->xname, r->xvalue) != MHD_YES) goto fail;
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+fail:
+    MHD_destroy_response(resp);
+    return MHD_NO;
+}
+
+/* Closes the connection without an answer (the only way out in the middle of a body). */
+static enum MHD_Result give_up(gw_t *gw, gw_req_t *rq)
+{
+    gw_dispatch_audit(gw, rq);
+    char action[160];
+    gw_req_action(rq, action, sizeof action);
+    sais_log_set_request(rq->rid);
+    sais_warn("%s %d: body goes on past the limit; connection closed", action, rq->resp.status);
+    sais_log_set_request(NULL);
+    gw_metrics_observe(gw->metrics, rq->matched ? rq->match.index : gw_nroutes, rq->resp.status,
+                       gw_now_us() - rq->t0_us);
+    rq->stage = 2;
+    return MHD_NO;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    gw_t *gw = cls;
+    (void)version;
+    gw_req_t *rq = *con_cls;
+    if (!rq) {
+        rq = gw_req_new(url);
+        if (!rq) return MHD_NO;
+        *con_cls = rq;
+    }
+    sais_log_set_service("gateway");
+    if (rq->stage == 2) {
+        *upload_data_size = 0;   /* answered already: the rest of the body is dropped */
+        return MHD_YES;
+    }
+    if (rq->stage == 0) {
+        snprintf(rq->method, sizeof rq->method, "%s", method);
+        const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *te = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        const char *expect = header(c, MHD_HTTP_HEADER_EXPECT);
+        gw_headers_t h = {
+            .authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION),
+            .content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE),
+            .idempotency_key = header(c, "Idempotency-Key"),
+            .request_id = header(c, "X-Request-Id"),
+            .content_length = cl ? strtoll(cl, NULL, 10) : -1,
+        };
+        h.has_body = (cl && h.content_length > 0) || te != NULL;
+        gw_dispatch_head(gw, rq, &h);
+        /* libmicrohttpd takes a response before the body or after all of it, not in the
+         * middle. Refusing a body now: a client waiting for "100 Continue" never sends it, and
+         * one of unknown or large size is cut off; a small one is read and dropped, so the
+         * client is not reset before it reads the answer. */
+        if (rq->resp.ready && h.has_body &&
+            (expect || h.content_length < 0 || h.content_length > GW_DRAIN_MAX))
+            return queue(gw, c, rq);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!rq->resp.ready) {
+            gw_dispatch_data(gw, rq, upload_data, n);
+            return MHD_YES;
+        }
+        /* answer decided: drop the rest of the body, and answer when it is all in — unless
+         * it runs far past the limit, where the connection is closed without an answer */
+        rq->drained += n;
+        if (rq->received + rq->drained > rq->limit + GW_DRAIN_MAX) return give_up(gw, rq);
+        return MHD_YES;
+    }
+    if (!rq->resp.ready) gw_dispatch_end(gw, rq);
+    return queue(gw, c, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    gw_t *gw = cls;
+    (void)c;
+    (void)toe;
+    gw_req_t *rq = *con_cls;
+    if (!rq) return;
+    if (rq->feed.open) gw_feed_abandon(gw, rq);   /* the partner went away mid-upload */
+    gw_req_destroy(&rq);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    sais_log_set_service("gateway");
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    sais_warn("gateway: libmicrohttpd: %s", line);
+}
+
+/* ---- start and stop */
+
+static int client_call(void *cls, const char *service, Sais__Request *req, int timeout_ms,
+                       Sais__Reply **reply)
+{
+    return sais_client_call(cls, service, req, timeout_ms, reply);
+}
+
+static int daemon_start(gw_t *gw, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    memset(&ss, 0, sizeof ss);
+    if (parse_listen(gw->listen, &ss, &v6, err, errlen) != 0) return -1;
+    unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_POLL | MHD_USE_INTERNAL_POLLING_THREAD;
+    if (gw->threads == 0) flags |= MHD_USE_THREAD_PER_CONNECTION;
+    if (v6) flags |= MHD_USE_IPv6;
+    /* the pool size only when there is a pool: libmicrohttpd warns about a zero one */
+    struct MHD_OptionItem ops[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, gw},
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)gw->conn_timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)gw->max_conns, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)gw->max_conns_per_ip, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)CONN_MEMORY, NULL},
+        {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, gw},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, gw},
+        {gw->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)gw->threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    gw->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, gw, MHD_OPTION_ARRAY, ops,
+                               MHD_OPTION_END);
+    if (!gw->mhd) {
+        snprintf(err, errlen, "gateway: cannot listen on %s", gw->listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(gw->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    gw->port = info ? info->port : 0;
+    return 0;
+}
+
+static void gw_free(gw_t **gw_p)
+{
+    gw_t *gw = *gw_p;
+    if (!gw) return;
+    if (gw->mhd) MHD_stop_daemon(gw->mhd);
+    gw_metrics_destroy(&gw->metrics);
+    free(gw);
+    *gw_p = NULL;
+}
+
+static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
+{
+    const sais_config_t *cfg = sais_svc_config(svc);
+    gw_t *gw = calloc(1, sizeof *gw);
+    if (!gw) {
+        snprintf(err, errlen, "gateway: out of memory");
+        return -1;
+    }
+    gw->store = sais_svc_store(svc);
+    gw->call = client_call;
+    gw->call_cls = sais_svc_client(svc);
+    gw->metrics = gw_metrics_new();
+    if (!gw->metrics || !gw->call_cls) {
+        snprintf(err, errlen, "gateway: cannot set up (metrics or client)");
+        gw_free(&gw);
+        return -1;
+    }
+    load_settings(gw, cfg);
+    char keyfile[PATH_MAX], dir[PATH_MAX];
+    const char *data = sais_config_get(cfg, "data.dir");
+    snprintf(dir, sizeof dir, "%s", data && *data ? data : ".");
+    if (gateway_admin_key_ensure(gw->store, dir, keyfile, sizeof keyfile) < 0) {
+        snprintf(err, errlen, "gateway: cannot create the first admin key in %s", dir);
+        gw_free(&gw);
+        return -1;
+    }
+    if (daemon_start(gw, err, errlen) != 0) {
+        gw_free(&gw);
+        return -1;
+    }
+    sais_info("gateway: listening on %s (port %u), %s", gw->listen, gw->port,
+              gw->threads ? "thread pool" : "a thread per connection");
+    sais_svc_set_state(svc, gw);
+    return 0;
+}
+
+static void gw_on_stop(sais_svc_t *svc)
+{
+    gw_t *gw = sais_svc_state(svc);
+    gw_free(&gw);
+    sais_svc_set_state(svc, NULL);
+}
+
+/* ---- the bus method: keys for tools running beside the gateway */
+
+static int rpc_keys_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req,
+                           sais_reply_t *reply)
+{
+    (void)txn;
+    char err[160];
+    json_t *o = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
+    if (!o) return sais_reply_problem(reply, 400, "malformed_json", "%s", err);
+    const char *arena[GW_KEY_MAX_REGIONS + GW_KEY_MAX_SOURCES];
+    gateway_key_spec_t spec;
+    gw_field_err_t e = {{0}, {0}, {0}};
+    gw_key_t k;
+    char secret[GW_KEY_SECRET_MAX];
+    int rc = gw_key_spec_from_json(o, &spec, arena, &e);
+    if (rc == 0) rc = gw_key_create(sais_svc_store(svc), &spec, &k, secret, sizeof secret, &e);
+    json_decref(o);
+    if (rc == -1) return sais_reply_invalid(reply, e.field, e.code, e.message);
+    if (rc != 0) return sais_reply_problem(reply, 503, "store_unavailable", "the key could not be stored");
+    sais_jw_t w;
+    sais_jw_init(&w);
+    gw_key_write(&w, &k, secret);
+    memset(secret, 0, sizeof secret);
+    return sais_reply_jw(reply, 201, &w);
+}
+
+static const sais_method_t gateway_methods[] = {
+    {"keys.create", SAIS_M_RAW, rpc_keys_create},
+    {NULL, SAIS_M_READ, NULL},
+};
+
+const sais_service_def_t gateway_service = {
+    .name = "gateway",
+    .dbis = gateway_dbis,
+    .methods = gateway_methods,
+    .consumes = NULL,
+    .on_event = NULL,
+    .on_start = gw_on_start,
+    .on_stop = gw_on_stop,
+};
