@@ -30,7 +30,7 @@ static const s_entry_t s_table[] = {
     { "clock.now", "", T_STR, "pin the clock to this RFC 3339 instant; empty = real time" },
 
     { "gateway.listen", "127.0.0.1:8080", T_STR, "HTTP listen address host:port" },
-    { "gateway.threads", "4", T_INT, "HTTP worker threads" },
+    { "gateway.threads", "0", T_INT, "HTTP worker threads polling connections; 0 = a thread per connection" },
     { "gateway.max_body_mb", "2048", T_INT, "largest request body accepted (feed uploads), MiB" },
     { "gateway.max_json_kb", "1024", T_INT, "largest JSON request body accepted, KiB" },
     { "gateway.conn_timeout_s", "30", T_INT, "idle HTTP connection timeout, seconds" },
@@ -38,6 +38,7 @@ static const s_entry_t s_table[] = {
     { "gateway.max_conns_per_ip", "64", T_INT, "most concurrent HTTP connections from one address" },
     { "gateway.request_timeout_ms", "10000", T_INT, "deadline for a service to answer a request (504 after)" },
     { "gateway.web_dir", "web", T_STR, "directory of the console's static files" },
+    { "gateway.conn_memory_kb", "64", T_INT, "memory for one connection's headers and read buffer, KiB (bigger headers get 431)" },
 
     { "gateway.endpoint", "tcp://127.0.0.1:7101", T_STR, "bus endpoint of the gateway service" },
     { "ingest.endpoint", "tcp://127.0.0.1:7102", T_STR, "bus endpoint of the ingest service" },
@@ -68,6 +69,7 @@ static const s_entry_t s_table[] = {
     { "notify.backoff_ms", "500", T_INT, "first retry delay of a delivery, ms" },
     { "notify.backoff_max_ms", "60000", T_INT, "longest retry delay of a delivery, ms" },
     { "notify.http_timeout_ms", "5000", T_INT, "timeout of one SMS or webhook HTTP call, ms" },
+    { "notify.sms_signature", "温州市民政局", T_STR, "the sender signature in 【】 at the start of every SMS" },
 
     { "warn.visit_code_ttl_s", "2592000", T_INT, "lifetime of a home-visit QR code, seconds" },
     { "warn.visit_code_key", "", T_STR, "key signing visit codes; empty = derived from the data dir secret" },

@@ -10,6 +10,7 @@
 #include "sais_log.h"
 #include "sais_services.h"
 
+#include <curl/curl.h>
 #include <czmq.h>
 #include <errno.h>
 #include <signal.h>
@@ -386,10 +387,8 @@ static int cmd_audit(int argc, char **argv)
     return rc == 0 ? 0 : rc == 1 ? 3 : 1;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage();
     const char *cmd = argv[1];
     if (!strcmp(cmd, "up"))
         return cmd_up(argc, argv);
@@ -406,4 +405,19 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "audit"))
         return cmd_audit(argc, argv);
     return usage();
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    /* process-wide, before any thread: libcurl (notify's deliveries) is initialised and torn
+     * down here, by the process that owns it */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "sais: libcurl failed to initialise\n");
+        return 1;
+    }
+    int rc = dispatch(argc, argv);
+    curl_global_cleanup();
+    return rc;
 }

@@ -46,6 +46,7 @@ typedef struct gw_t {
     unsigned           conn_timeout_s;
     unsigned           max_conns;
     unsigned           max_conns_per_ip;
+    size_t             conn_memory;      /* bytes per connection (headers, read buffer) */
     int                timeout_ms;       /* per service call */
     char               web_dir[PATH_MAX];/* resolved; "" when there is no console */
     unsigned           port;             /* the port actually bound */

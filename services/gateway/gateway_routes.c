@@ -81,6 +81,7 @@ const gw_route_t gw_routes[] = {
     /* notifications */
     {"GET",    "/v1/notifications", "notify", "notifications.list", STAFF | CIT, 0, 0},
     {"POST",   "/v1/webhooks", "notify", "webhooks.create", ADM, WRITE | JSON, 0},
+    {"GET",    "/v1/webhooks", "notify", "webhooks.list", ADM, 0, 0},
 
     /* city level */
     {"GET",    "/v1/city/stats", "city", "city.stats", CIT, 0, 0},

@@ -59,6 +59,8 @@ static void load_settings(gw_t *gw, const sais_config_t *cfg)
     gw->max_conns = (unsigned)cfg_int(cfg, "gateway.max_conns", 1024);
     gw->max_conns_per_ip = (unsigned)cfg_int(cfg, "gateway.max_conns_per_ip", 512);
     gw->timeout_ms = (int)cfg_int(cfg, "gateway.request_timeout_ms", 10000);
+    int64_t mem_kb = cfg_int(cfg, "gateway.conn_memory_kb", 64);
+    gw->conn_memory = mem_kb >= 16 ? (size_t)mem_kb * 1024 : CONN_MEMORY;
     if (gw->timeout_ms <= 0) gw->timeout_ms = 10000;
     if (gw->threads > 256) gw->threads = 256;
     const char *web = sais_config_get(cfg, "gateway.web_dir");
@@ -279,7 +281,7 @@ static int daemon_start(gw_t *gw, char *err, size_t errlen)
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)gw->conn_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)gw->max_conns, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)gw->max_conns_per_ip, NULL},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)CONN_MEMORY, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)gw->conn_memory, NULL},
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, gw},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, gw},

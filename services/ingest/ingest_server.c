@@ -552,6 +552,22 @@ static int feed_end(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sai
     return rc;
 }
 
+/* The gateway gave up on an upload (body over the limit, client gone): free its slot now. The
+ * records of groups already committed stay accepted under this batch and line, so the
+ * partner's retry counts them as accepted, not as duplicates. */
+static int feed_abort(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    (void)txn;
+    ingest_state_t *st = sais_svc_state(svc);
+    const char *id = sais_req_param(req, "session");
+    size_t slot;
+    if (id && session_find(st, id, &slot)) {
+        sais_info("batch %s/%s: upload abandoned", st->sessions[slot]->source, st->sessions[slot]->batch_id);
+        session_destroy(&st->sessions[slot]);
+    }
+    return sais_reply_bytes(reply, 200, "application/json", "{}", 2);
+}
+
 static int batches_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
     const char *source = sais_req_param(req, "source");
@@ -665,6 +681,7 @@ static const sais_method_t methods[] = {
     {"feed.begin", SAIS_M_RAW, feed_begin},
     {"feed.chunk", SAIS_M_RAW, feed_chunk},
     {"feed.end", SAIS_M_RAW, feed_end},
+    {"feed.abort", SAIS_M_RAW, feed_abort},
     {"batches.get", SAIS_M_READ, batches_get},
     {"feeds.list", SAIS_M_READ, feeds_list},
     {NULL, 0, NULL},

@@ -103,6 +103,8 @@ static int household_member(sais_svc_t *svc, MDB_txn *txn, const char *hh, const
 {
     MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_HOUSES);
     Vst__Household *h = NULL;
+    if (!hh || !*hh || strlen(hh) > 400)
+        return 0;
     Vst__Household fresh = VST__HOUSEHOLD__INIT;
     int rc = sais_get_pb(txn, dbi, hh, strlen(hh), &vst__household__descriptor, (ProtobufCMessage **)&h);
     if (rc == MDB_NOTFOUND) {
@@ -345,7 +347,7 @@ static int keep_copy(sais_svc_t *svc, MDB_txn *txn, const char *dbname, const ch
 {
     char key[256];
     int n = snprintf(key, sizeof key, "%s|%s", hh, id);
-    if (n <= 0 || (size_t)n >= sizeof key)
+    if (!*hh || n <= 0 || (size_t)n >= sizeof key)
         return 0;
     return sais_put_pb(txn, sais_svc_dbi(svc, dbname), key, (size_t)n, msg);
 }

@@ -166,6 +166,9 @@ class Cluster:
             raise AssertionError("processes did not exit cleanly: %r\n%s" % (bad, self.tail_logs()))
 
     def cleanup(self):
+        if os.environ.get("SAIS_KEEP"):
+            print("kept %s" % self.tmp)
+            return
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def tail_logs(self, n=30):
