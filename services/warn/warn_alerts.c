@@ -1,0 +1,248 @@
+/* warn_alerts — GET /v1/alerts, POST /v1/alerts/{id}/acknowledge and /resolve (API.md
+ * "Early warning"). */
+#include "warn_internal.h"
+#include "sais_clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int warn_req_limit(const Sais__Request *req)
+{
+    const char *s = sais_req_param(req, "limit");
+    if (!s || !*s)
+        return 50;
+    char *end;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno || *end || n < 1 || n > 1000)
+        return -1;
+    return (int)n;
+}
+
+bool warn_region_match(const char *region, const char *filter)
+{
+    if (!filter || !*filter)
+        return true;
+    return region && strncmp(region, filter, strlen(filter)) == 0;
+}
+
+static bool s_status_valid(const char *s)
+{
+    return strcmp(s, "open") == 0 || strcmp(s, "acknowledged") == 0 || strcmp(s, "resolved") == 0;
+}
+
+static bool s_filter(const Wrn__Alert *a, const Sais__Request *req)
+{
+    const char *region = sais_req_param(req, "region");
+    const char *status = sais_req_param(req, "status");
+    const char *kind = sais_req_param(req, "kind");
+    const char *hid = sais_req_param(req, "household_id");
+    const char *idn = sais_req_param(req, "id_number");
+    if (!sais_req_sees_region(req, a->region) || !warn_region_match(a->region, region))
+        return false;
+    if (status && *status && strcmp(a->status, status) != 0)
+        return false;
+    if (kind && *kind && strcmp(a->kind, kind) != 0)
+        return false;
+    if (hid && *hid && strcmp(a->household_id, hid) != 0)
+        return false;
+    return !(idn && *idn && strcmp(a->id_number, idn) != 0);
+}
+
+int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    const char *status = sais_req_param(req, "status");
+    const char *kind = sais_req_param(req, "kind");
+    const char *cursor = sais_req_param(req, "cursor");
+    int limit = warn_req_limit(req);
+    if (limit < 0)
+        return sais_reply_invalid(reply, "limit", "bad_limit", "limit must be a whole number from 1 to 1000");
+    if (status && *status && !s_status_valid(status))
+        return sais_reply_invalid(reply, "status", "bad_status", "status must be open, acknowledged or resolved");
+    if (kind && *kind && !warn_kind_valid(kind))
+        return sais_reply_invalid(reply, "kind", "bad_kind", "kind is not an alert kind of API.md");
+
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, "alerts"), &cur);
+    if (rc != 0)
+        return rc;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_key(&w, "items");
+    sais_jw_arr(&w);
+    MDB_val k = {0, NULL}, v;
+    MDB_cursor_op op = MDB_FIRST;
+    if (cursor && *cursor) {
+        k.mv_size = strlen(cursor);
+        k.mv_data = (void *)cursor;
+        op = MDB_SET_RANGE;
+    }
+    int n = 0;
+    char last[72] = "";
+    bool more = false;
+    while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        if (cursor && *cursor && k.mv_size == strlen(cursor) && memcmp(k.mv_data, cursor, k.mv_size) == 0)
+            continue; /* the cursor is the last item already returned */
+        Wrn__Alert *a = wrn__alert__unpack(NULL, v.mv_size, v.mv_data);
+        if (!a) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (s_filter(a, req)) {
+            if (n == limit) {
+                more = true;
+                wrn__alert__free_unpacked(a, NULL);
+                break;
+            }
+            warn_alert_json(&w, a, req);
+            snprintf(last, sizeof last, "%s", a->alert_id);
+            n++;
+        }
+        wrn__alert__free_unpacked(a, NULL);
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND) {
+        sais_jw_free(&w);
+        return rc;
+    }
+    sais_jw_arr_end(&w);
+    sais_jw_key(&w, "next_cursor");
+    if (more)
+        sais_jw_str(&w, last);
+    else
+        sais_jw_null(&w);
+    sais_jw_obj_end(&w);
+    return sais_reply_jw(reply, 200, &w);
+}
+
+/* The alert named by {id}, visible to the caller; otherwise the reply says why (rc 0 and
+ * *out NULL). */
+static int s_target(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply,
+                    Wrn__Alert **out)
+{
+    const char *id = sais_req_param(req, "id");
+    int rc = warn_alert_get(svc, txn, id, out);
+    if (rc == MDB_NOTFOUND)
+        return sais_reply_problem(reply, 404, "unknown_alert", "no alert %.64s", id ? id : "");
+    if (rc != 0)
+        return rc;
+    if (!sais_req_sees_region(req, (*out)->region)) {
+        wrn__alert__free_unpacked(*out, NULL);
+        *out = NULL;
+        return sais_reply_problem(reply, 403, "out_of_region", "the alert belongs to a region outside your scope");
+    }
+    return 0;
+}
+
+/* The optional JSON body: each named member must be a string if present. */
+static json_t *s_body(const Sais__Request *req, sais_reply_t *reply, const char *const *fields, int *rc)
+{
+    char err[200];
+    *rc = 0;
+    if (req->body.len == 0)
+        return json_object();
+    json_t *o = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
+    if (!o) {
+        *rc = sais_reply_problem(reply, 400, "bad_json", "%s", err);
+        return NULL;
+    }
+    for (size_t i = 0; fields[i]; i++) {
+        json_t *f = json_object_get(o, fields[i]);
+        if (f && !json_is_string(f) && !json_is_null(f)) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "%s must be a string", fields[i]);
+            *rc = sais_reply_invalid(reply, fields[i], "not_a_string", msg);
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static int s_reply_alert(sais_reply_t *reply, const Wrn__Alert *a, const Sais__Request *req)
+{
+    sais_jw_t w;
+    sais_jw_init(&w);
+    warn_alert_json(&w, a, req);
+    return sais_reply_jw(reply, 200, &w);
+}
+
+int warn_alerts_acknowledge(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    static const char *const fields[] = {"note", NULL};
+    int rc;
+    json_t *body = s_body(req, reply, fields, &rc);
+    if (!body)
+        return rc;
+    Wrn__Alert *a = NULL;
+    rc = s_target(svc, txn, req, reply, &a);
+    if (rc != 0 || !a)
+        goto done;
+    if (strcmp(a->status, "resolved") == 0) {
+        rc = sais_reply_problem(reply, 409, "alert_resolved", "alert %s is resolved already", a->alert_id);
+        goto done;
+    }
+    if (strcmp(a->status, "open") == 0) {
+        const char *note = sais_json_str(body, "note");
+        if (warn_pb_strset(&a->status, "acknowledged") || (note && warn_pb_strset(&a->note, note))) {
+            rc = -1;
+            goto done;
+        }
+        a->updated_at = sais_clock_now();
+        rc = warn_alert_put(svc, txn, a);
+        if (rc == 0)
+            rc = sais_svc_emit(svc, txn, "alert.acknowledged", a->region, &a->base);
+        if (rc != 0)
+            goto done;
+    }
+    rc = s_reply_alert(reply, a, req); /* acknowledging twice changes nothing */
+done:
+    if (a)
+        wrn__alert__free_unpacked(a, NULL);
+    json_decref(body);
+    return rc;
+}
+
+int warn_alerts_resolve(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    static const char *const fields[] = {"outcome", "note", NULL};
+    int rc;
+    json_t *body = s_body(req, reply, fields, &rc);
+    if (!body)
+        return rc;
+    Wrn__Alert *a = NULL;
+    warn_hh_t hh;
+    memset(&hh, 0, sizeof hh);
+    rc = s_target(svc, txn, req, reply, &a);
+    if (rc != 0 || !a)
+        goto done;
+    if (strcmp(a->status, "resolved") == 0) {
+        rc = sais_reply_problem(reply, 409, "alert_resolved", "alert %s is resolved already", a->alert_id);
+        goto done;
+    }
+    const char *outcome = sais_json_str(body, "outcome");
+    rc = warn_alert_close(svc, txn, a, outcome && *outcome ? outcome : "resolved", sais_json_str(body, "note"));
+    if (rc != 0)
+        goto done;
+    if (strcmp(a->kind, WARN_K_RECHECK) == 0) {
+        /* the re-check is done: the next one is counted from today */
+        rc = warn_hh_load(svc, txn, a->household_id, &hh);
+        if (rc == 0) {
+            hh.last_check = sais_clock_today();
+            rc = warn_hh_save(svc, txn, &hh);
+        }
+        if (rc != 0)
+            goto done;
+    }
+    rc = s_reply_alert(reply, a, req);
+done:
+    warn_hh_clear(&hh);
+    if (a)
+        wrn__alert__free_unpacked(a, NULL);
+    json_decref(body);
+    return rc;
+}

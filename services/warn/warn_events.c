@@ -1,0 +1,134 @@
+/* warn_events — applying verify's and rules' events (DESIGN.md "The bus"): each runs inside
+ * the consumer's write transaction that also advances the cursor, so an event is applied
+ * exactly once. A payload that does not unpack is logged and skipped, never fatal. */
+#include "warn_internal.h"
+#include "sais_clock.h"
+#include "sais_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* household.changed: the whole derived picture, and the records that caused the change. */
+int warn_ev_household_changed(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!hc || !hc->picture || !hc->picture->household_id || !*hc->picture->household_id) {
+        sais_warn("household.changed %llu without a picture skipped", (unsigned long long)ev->seq);
+        if (hc)
+            ver__household_changed__free_unpacked(hc, NULL);
+        return 0;
+    }
+    const Ver__Picture *pic = hc->picture;
+    warn_hh_t hh;
+    warn_signals_t sigs = {0};
+    int rc = warn_hh_load(svc, txn, pic->household_id, &hh);
+    if (rc == MDB_BAD_VALSIZE) {
+        sais_warn("household.changed %llu: household id too long, skipped", (unsigned long long)ev->seq);
+        rc = 0;
+        goto done;
+    }
+    if (rc != 0)
+        goto done;
+    const Ver__Picture *prev = hh.picture;
+    rc = warn_assess_picture(&warn_state(svc)->params, prev, pic, hh.ents, hh.nents, &hh.flags, &sigs);
+    if (rc != 0)
+        goto done;
+    hh.picture = pic;
+    if (pic->region && *pic->region)
+        snprintf(hh.region, sizeof hh.region, "%s", pic->region);
+    if (hc->reason && strcmp(hc->reason, "verification") == 0) {
+        long day = warn_day_parse(pic->as_of);
+        if (day > hh.last_check)
+            hh.last_check = day;
+    }
+    rc = warn_apply_signals(svc, txn, &hh, &sigs, hc->cause, hc->n_cause, NULL);
+    if (rc == 0)
+        rc = warn_hh_save(svc, txn, &hh);
+done:
+    warn_signals_clear(&sigs);
+    warn_hh_clear(&hh);   /* after the save: hh.picture points into hc */
+    ver__household_changed__free_unpacked(hc, NULL);
+    return rc;
+}
+
+/* person.event: a death, incarceration, release or new severe disability. */
+int warn_ev_person(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Ver__PersonEvent *pe = ver__person_event__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!pe || !pe->household_id || !*pe->household_id) {
+        sais_warn("person.event %llu without a household skipped", (unsigned long long)ev->seq);
+        if (pe)
+            ver__person_event__free_unpacked(pe, NULL);
+        return 0;
+    }
+    warn_hh_t hh;
+    warn_signals_t sigs = {0};
+    int rc = warn_hh_load(svc, txn, pe->household_id, &hh);
+    if (rc == MDB_BAD_VALSIZE) {
+        sais_warn("person.event %llu: household id too long, skipped", (unsigned long long)ev->seq);
+        rc = 0;
+        goto done;
+    }
+    if (rc != 0)
+        goto done;
+    if (!*hh.region && pe->region)
+        snprintf(hh.region, sizeof hh.region, "%s", pe->region);
+    rc = warn_assess_person(&warn_state(svc)->params, hh.picture, pe, hh.ents, hh.nents,
+                            sais_clock_today(), &hh.flags, &sigs);
+    Sais__Evidence *evp[1] = {pe->evidence};
+    if (rc == 0)
+        rc = warn_apply_signals(svc, txn, &hh, &sigs, evp, pe->evidence ? 1 : 0, NULL);
+    if (rc == 0)
+        rc = warn_hh_save(svc, txn, &hh);
+done:
+    warn_signals_clear(&sigs);
+    warn_hh_clear(&hh);
+    ver__person_event__free_unpacked(pe, NULL);
+    return rc;
+}
+
+/* entitlement.*: what rules granted, changed, suspended, resumed or stopped. */
+int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Rul__Entitlement *e = rul__entitlement__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!e || !e->household_id || !*e->household_id || !e->entitlement_id || !*e->entitlement_id) {
+        sais_warn("%s %llu without household or id skipped", ev->type, (unsigned long long)ev->seq);
+        if (e)
+            rul__entitlement__free_unpacked(e, NULL);
+        return 0;
+    }
+    warn_hh_t hh;
+    warn_signals_t sigs = {0};
+    int rc = warn_hh_load(svc, txn, e->household_id, &hh);
+    if (rc == MDB_BAD_VALSIZE) {
+        sais_warn("%s %llu: household id too long, skipped", ev->type, (unsigned long long)ev->seq);
+        rc = 0;
+        goto done;
+    }
+    if (rc != 0)
+        goto done;
+    if (!*hh.region && e->region)
+        snprintf(hh.region, sizeof hh.region, "%s", e->region);
+    const warn_ent_t *x = warn_hh_ent_set(&hh, e, ev->type, sais_clock_today());
+    if (!x) {
+        rc = -1;
+        goto done;
+    }
+    warn_ent_t copy = *x; /* the array may move below; keep the entry by value */
+    rc = warn_alert_annotate(svc, txn, &hh, &copy);
+    if (rc == 0)
+        rc = warn_assess_household(&warn_state(svc)->params, hh.picture, hh.ents, hh.nents,
+                                   &hh.flags, &sigs);
+    Sais__Evidence cause = SAIS__EVIDENCE__INIT, *evp[1] = {&cause};
+    cause.source = "rules";
+    cause.record_id = e->entitlement_id;
+    if (rc == 0)
+        rc = warn_apply_signals(svc, txn, &hh, &sigs, evp, 1, NULL);
+    if (rc == 0)
+        rc = warn_hh_save(svc, txn, &hh);
+done:
+    warn_signals_clear(&sigs);
+    warn_hh_clear(&hh);
+    rul__entitlement__free_unpacked(e, NULL);
+    return rc;
+}
