@@ -1,0 +1,359 @@
+/* rules_view — what policies see, and the tables behind it (see rules_catalog.h).
+ *
+ * Speed matters (simulate runs the catalogue over every household of a city), so nothing
+ * constant is rebuilt per household: the household, member, decided and decision tables are
+ * created once and refilled, field names are interned once, and the per-policy parameter tables
+ * are cached per resolved value set (a region's overrides plus any what-if values). Everything
+ * a policy receives is a read-only view (rules_lua_push_readonly).
+ */
+#include "rules_catalog.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Registry key of the metatable of a policy's real params table (unknown names raise). */
+static const char UNKNOWN_PARAM_MT = 'U';
+
+static void intern_keys(lua_State *L, rules_catalog_t *cat);
+
+/* ---- what policies see ------------------------------------------------------------------------ */
+
+static int unknown_param(lua_State *L)
+{
+    return luaL_error(L, "unknown parameter '%s' (not in this policy's params list)",
+                      luaL_tolstring(L, 2, NULL));
+}
+
+static int undeclared_need(lua_State *L)
+{
+    return luaL_error(L, "decided.%s: the policy does not list '%s' in its needs",
+                      luaL_tolstring(L, 2, NULL), lua_tostring(L, -1));
+}
+
+/* Creates a table, stores a ref to it and one to a read-only view of it. */
+static void new_table_pair(lua_State *L, const char *what, int *ref, int *view_ref)
+{
+    lua_newtable(L);
+    rules_lua_push_readonly(L, -1, what);
+    *view_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void rules_view_prepare(lua_State *L, rules_catalog_t *cat)
+{
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, unknown_param);
+    lua_setfield(L, -2, "__index");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &UNKNOWN_PARAM_MT);
+
+    intern_keys(L, cat);
+    new_table_pair(L, "household", &cat->hh_ref, &cat->hh_view_ref);
+    int members_view, paid_view;
+    new_table_pair(L, "members", &cat->members_ref, &members_view);
+    new_table_pair(L, "paid_12m", &cat->paid_ref, &paid_view);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cat->hh_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, members_view);
+    lua_setfield(L, -2, "members");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, paid_view);
+    lua_setfield(L, -2, "paid_12m");
+    lua_pop(L, 1);
+
+    /* Each policy's decision as dependents see it: entry = {eligible, amount, failed, count,
+     * persons}, persons = set of beneficiary id numbers. */
+    for (size_t i = 0; i < cat->npolicies; i++) {
+        rules_policy_t *p = &cat->policies[i];
+        int persons_view;
+        new_table_pair(L, "persons", &p->persons_ref, &persons_view);
+        new_table_pair(L, "decision", &p->entry_ref, &p->entry_view_ref);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, p->entry_ref);
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "eligible");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "failed");
+        lua_pushinteger(L, 0);
+        lua_setfield(L, -2, "amount");
+        lua_pushinteger(L, 0);
+        lua_setfield(L, -2, "count");
+        lua_rawgeti(L, LUA_REGISTRYINDEX, persons_view);
+        lua_setfield(L, -2, "persons");
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; i < cat->npolicies; i++) {
+        rules_policy_t *p = &cat->policies[i];
+        lua_createtable(L, 0, (int) p->nneeds);
+        for (size_t k = 0; k < p->nneeds; k++) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, cat->policies[p->needs[k]].entry_view_ref);
+            lua_setfield(L, -2, cat->policies[p->needs[k]].info.id);
+        }
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, undeclared_need);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, -2);
+        rules_lua_push_readonly(L, -1, "decided");
+        p->decided_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        lua_pop(L, 1);
+    }
+
+    cat->scratch = calloc(cat->nparams + 1, sizeof *cat->scratch);
+    cat->scratch2 = calloc(cat->nparams + 1, sizeof *cat->scratch2);
+    if (cat->scratch == NULL || cat->scratch2 == NULL)
+        luaL_error(L, "out of memory");
+    for (size_t k = 0; k < RULES_PARAM_CACHE; k++) {
+        cat->cache[k].ref = LUA_NOREF;
+        cat->cache[k].values = calloc(cat->nparams + 1, sizeof *cat->cache[k].values);
+        if (cat->cache[k].values == NULL)
+            luaL_error(L, "out of memory");
+    }
+}
+
+void rules_view_release(rules_catalog_t *cat)
+{
+    for (size_t k = 0; k < RULES_PARAM_CACHE; k++) {
+        free(cat->cache[k].values);
+        cat->cache[k].values = NULL;
+    }
+    free(cat->scratch);
+    free(cat->scratch2);
+    cat->scratch = cat->scratch2 = NULL;
+    free(cat->member_refs);
+    free(cat->member_view_refs);
+    cat->member_refs = cat->member_view_refs = NULL;
+}
+
+/* The Lua array of per-policy params views for `values` (nparams resolved values): cached. */
+int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values)
+{
+    size_t bytes = cat->nparams * sizeof *values;
+    rules_param_set_t *victim = &cat->cache[0];
+    for (size_t k = 0; k < RULES_PARAM_CACHE; k++) {
+        rules_param_set_t *c = &cat->cache[k];
+        if (c->used && memcmp(c->values, values, bytes) == 0) {
+            c->stamp = ++cat->cache_clock;
+            return c->ref;
+        }
+        if (!c->used || (victim->used && c->stamp < victim->stamp))
+            victim = c;
+    }
+    if (victim->used) {
+        luaL_unref(L, LUA_REGISTRYINDEX, victim->ref);
+        victim->used = false;
+        victim->ref = LUA_NOREF;
+    }
+    lua_createtable(L, (int) cat->npolicies, 0);
+    for (size_t i = 0; i < cat->npolicies; i++) {
+        const rules_policy_t *p = &cat->policies[i];
+        lua_createtable(L, 0, (int) p->nparams);
+        for (size_t k = 0; k < p->nparams; k++) {
+            lua_pushinteger(L, values[p->params[k]]);
+            lua_setfield(L, -2, cat->params[p->params[k]].name);
+        }
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &UNKNOWN_PARAM_MT);
+        lua_setmetatable(L, -2);
+        rules_lua_push_readonly(L, -1, "params");
+        lua_rawseti(L, -3, (lua_Integer) i + 1);
+        lua_pop(L, 1);
+    }
+    victim->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    memcpy(victim->values, values, bytes);
+    victim->used = true;
+    victim->stamp = ++cat->cache_clock;
+    return victim->ref;
+}
+
+/* The fields policies see, as a table (one place to add one). Keys are interned once into a
+ * Lua array (cat->keys_ref) so that refilling does not look each name up again. */
+typedef enum { F_STR, F_I32, F_I64, F_BOOL } ftype_t;
+typedef struct {
+    const char *key;
+    ftype_t     type;
+    size_t      off;
+} field_t;
+
+#define MF(k, t) { #k, t, offsetof(Ver__Member, k) }
+static const field_t MEMBER_FIELDS[] = {
+    MF(id_number, F_STR), MF(name, F_STR), MF(relation, F_STR), MF(status, F_STR),
+    MF(birth_date, F_STR), MF(death_date, F_STR), MF(sex, F_STR), MF(age, F_I32),
+    MF(disability_grade, F_I32), MF(disability_category, F_STR), MF(income_monthly_avg, F_I64),
+    MF(income_12m, F_I64), MF(oop_12m, F_I64), MF(counted, F_BOOL), MF(able_to_work, F_BOOL),
+};
+#define PF(k, t) { #k, t, offsetof(Ver__Picture, k) }
+static const field_t PICTURE_FIELDS[] = {
+    PF(household_id, F_STR), PF(region, F_STR), PF(as_of, F_STR), PF(head_id, F_STR),
+    PF(counted, F_I32), PF(income_monthly, F_I64), PF(per_capita_income, F_I64),
+    PF(income_12m, F_I64), PF(oop_12m, F_I64), PF(latest_month_income, F_I64),
+    PF(prev6_avg_income, F_I64), PF(deposits, F_I64), PF(vehicle_max, F_I64),
+    PF(real_estate, F_I32), PF(business, F_I64),
+};
+#define NMF (sizeof MEMBER_FIELDS / sizeof MEMBER_FIELDS[0])
+#define NPF (sizeof PICTURE_FIELDS / sizeof PICTURE_FIELDS[0])
+/* Key numbers in the keys array: member fields, picture fields, the decision entry's fields,
+ * then the policy ids (for paid_12m). */
+enum { K_MEMBER = 1, K_PICTURE = K_MEMBER + NMF, K_ELIGIBLE = K_PICTURE + NPF, K_FAILED, K_AMOUNT,
+       K_COUNT, K_POLICY };
+
+static void intern_keys(lua_State *L, rules_catalog_t *cat)
+{
+    lua_createtable(L, (int) (K_POLICY + cat->npolicies), 0);
+    for (size_t k = 0; k < NMF; k++) {
+        lua_pushstring(L, MEMBER_FIELDS[k].key);
+        lua_rawseti(L, -2, (lua_Integer) (K_MEMBER + k));
+    }
+    for (size_t k = 0; k < NPF; k++) {
+        lua_pushstring(L, PICTURE_FIELDS[k].key);
+        lua_rawseti(L, -2, (lua_Integer) (K_PICTURE + k));
+    }
+    static const char *const entry[] = { "eligible", "failed", "amount", "count" };
+    for (size_t k = 0; k < 4; k++) {
+        lua_pushstring(L, entry[k]);
+        lua_rawseti(L, -2, (lua_Integer) (K_ELIGIBLE + k));
+    }
+    for (size_t i = 0; i < cat->npolicies; i++) {
+        lua_pushstring(L, cat->policies[i].info.id);
+        lua_rawseti(L, -2, (lua_Integer) (K_POLICY + i));
+    }
+    cat->keys_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* t[keys[k]] = value at the top (popped); t and keys are absolute indices. */
+static void kset(lua_State *L, int t, int keys, int k)
+{
+    lua_rawgeti(L, keys, k);
+    lua_insert(L, -2);
+    lua_rawset(L, t);
+}
+
+static void fill_fields(lua_State *L, int t, int keys, int k0, const field_t *f, size_t n,
+                        const void *obj)
+{
+    const char *base = obj;
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, keys, k0 + (int) k);
+        const void *at = base + f[k].off;
+        switch (f[k].type) {
+        case F_STR: {
+            const char *v = *(char *const *) at;
+            lua_pushlstring(L, v ? v : "", v ? strlen(v) : 0);
+            break;
+        }
+        case F_I32: lua_pushinteger(L, *(const int32_t *) at); break;
+        case F_I64: lua_pushinteger(L, *(const int64_t *) at); break;
+        case F_BOOL: lua_pushboolean(L, *(const protobuf_c_boolean *) at); break;
+        }
+        lua_rawset(L, t);
+    }
+}
+
+static void grow_member_pool(lua_State *L, rules_catalog_t *cat, size_t n)
+{
+    int *refs = realloc(cat->member_refs, n * sizeof *refs);
+    if (refs == NULL)
+        luaL_error(L, "out of memory");
+    cat->member_refs = refs;
+    int *views = realloc(cat->member_view_refs, n * sizeof *views);
+    if (views == NULL)
+        luaL_error(L, "out of memory");
+    cat->member_view_refs = views;
+    while (cat->member_pool < n) {
+        new_table_pair(L, "member", &cat->member_refs[cat->member_pool],
+                       &cat->member_view_refs[cat->member_pool]);
+        cat->member_pool++;
+    }
+}
+
+/* Refills the household tables from the picture. Money is fen, as in the picture. */
+void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic,
+                     const rules_history_t *hist)
+{
+    size_t n = pic->members ? pic->n_members : 0;
+    for (size_t i = 0; i < n; i++)
+        if (pic->members[i] == NULL)
+            luaL_error(L, "picture member %zu is missing", i + 1);
+    if (n > cat->member_pool)
+        grow_member_pool(L, cat, n);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cat->keys_ref);
+    int keys = lua_gettop(L);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cat->members_ref);
+    int members = lua_gettop(L);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, cat->member_refs[i]);
+        fill_fields(L, lua_gettop(L), keys, K_MEMBER, MEMBER_FIELDS, NMF, pic->members[i]);
+        lua_pop(L, 1);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, cat->member_view_refs[i]);
+        lua_rawseti(L, members, (lua_Integer) i + 1);
+    }
+    for (size_t i = n; i < cat->nmembers_set; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, members, (lua_Integer) i + 1);
+    }
+    cat->nmembers_set = n;
+    lua_pop(L, 1);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cat->hh_ref);
+    fill_fields(L, lua_gettop(L), keys, K_PICTURE, PICTURE_FIELDS, NPF, pic);
+    lua_pop(L, 1);
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cat->paid_ref);
+    int paid = lua_gettop(L);
+    int64_t sum[RULES_MAX_POLICIES] = { 0 };
+    for (size_t k = 0; hist && k < hist->npaid; k++) {
+        int i = hist->paid[k].policy ? rules_catalog_find(cat, hist->paid[k].policy) : -1;
+        if (i >= 0)
+            sum[i] += hist->paid[k].paid_12m;
+    }
+    for (size_t i = 0; i < cat->npolicies; i++) {
+        lua_pushinteger(L, sum[i]);
+        kset(L, paid, keys, K_POLICY + (int) i);
+    }
+    lua_pop(L, 2);
+}
+
+/* Empties policy p's beneficiary set (before it runs again, or when it failed). */
+void rules_view_clear_persons(lua_State *L, rules_policy_t *p)
+{
+    if (!p->persons_dirty)
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, p->persons_ref);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushnil(L);
+        lua_rawset(L, -4);
+    }
+    lua_pop(L, 1);
+    p->persons_dirty = false;
+}
+
+/* The decision of policy p as dependents see it. Setting existing fields does not allocate. */
+void rules_view_publish(lua_State *L, rules_catalog_t *cat, rules_policy_t *p, bool eligible,
+                        bool failed, int64_t amount)
+{
+    lua_Integer count = 0;
+    if (failed)
+        rules_view_clear_persons(L, p);
+    if (p->persons_dirty) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, p->persons_ref);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            count++;
+        }
+        lua_pop(L, 1);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cat->keys_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, p->entry_ref);
+    int keys = lua_gettop(L) - 1, entry = keys + 1;
+    lua_pushboolean(L, eligible);
+    kset(L, entry, keys, K_ELIGIBLE);
+    lua_pushboolean(L, failed);
+    kset(L, entry, keys, K_FAILED);
+    lua_pushinteger(L, amount);
+    kset(L, entry, keys, K_AMOUNT);
+    lua_pushinteger(L, count);
+    kset(L, entry, keys, K_COUNT);
+    lua_pop(L, 2);
+}
+
