@@ -73,6 +73,17 @@ static const s_entry_t s_table[] = {
 
     { "warn.visit_code_ttl_s", "2592000", T_INT, "lifetime of a home-visit QR code, seconds" },
     { "warn.visit_code_key", "", T_STR, "key signing visit codes; empty = derived from the data dir secret" },
+    { "warn.catastrophic_oop", "20000.00", T_STR, "catastrophic_medical: household 12-month out-of-pocket at least this, yuan" },
+    { "warn.catastrophic_share_pct", "50", T_INT, "catastrophic_medical: and at least this % of household 12-month income" },
+    { "warn.income_drop_pct", "50", T_INT, "income_drop: latest month below this % of the previous 6-month average" },
+    { "warn.recheck_months", "12", T_INT, "recheck_due: months between dibao verifications" },
+    { "warn.recheck_months_able", "6", T_INT, "recheck_due: the same when a member can work" },
+    { "warn.dibao_line", "1200.00", T_STR, "assets_over_limit: the dibao line the asset limits derive from, yuan" },
+    { "warn.dibao_deposit_months", "24", T_INT, "assets_over_limit: deposits+securities per capita above this many months of the line" },
+    { "warn.dibao_vehicle_max", "50000.00", T_STR, "assets_over_limit: a vehicle worth more than this, yuan" },
+    { "warn.dibao_real_estate_max", "1", T_INT, "assets_over_limit: more real-estate titles than this" },
+    { "warn.visit_risk_min", "2", T_INT, "visit_risk: an aspect scored at least this raises the alert" },
+    { "warn.visit_risk_high", "3", T_INT, "visit_risk: an aspect scored this makes it high severity" },
 
     { "city.deployment", "county", T_STR, "what this stack is: county or city" },
     { "city.counties", "", T_STR, "city only: comma-separated name=endpoint of each county's bus" },
