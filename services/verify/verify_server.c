@@ -139,16 +139,20 @@ static int household_member(sais_svc_t *svc, MDB_txn *txn, const char *hh, const
         members = malloc((n + 1) * sizeof *members);
         if (!members)
             goto oom;
-        memcpy(members, cur->members, pos * sizeof *members);
+        if (pos > 0)
+            memcpy(members, cur->members, pos * sizeof *members);
         members[pos] = (char *)id;
-        memcpy(members + pos + 1, cur->members + pos, (n - pos) * sizeof *members);
+        if (n > pos)
+            memcpy(members + pos + 1, cur->members + pos, (n - pos) * sizeof *members);
         nm = n + 1;
     } else if (!add && present) {
         members = malloc((n ? n : 1) * sizeof *members);
         if (!members)
             goto oom;
-        memcpy(members, cur->members, pos * sizeof *members);
-        memcpy(members + pos, cur->members + pos + 1, (n - pos - 1) * sizeof *members);
+        if (pos > 0)
+            memcpy(members, cur->members, pos * sizeof *members);
+        if (n > pos + 1)
+            memcpy(members + pos, cur->members + pos + 1, (n - pos - 1) * sizeof *members);
         nm = n - 1;
     } else if (!(add && region && *region && strcmp(cur->region, region) != 0)) {
         if (h)
