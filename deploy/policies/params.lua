@@ -46,7 +46,11 @@ params {
   ["disability_living.amount"]      = yuan "100.00",   -- per member per month
 }
 
--- Pingyang county sets a higher line.
-override "330326" {
-  ["dibao.line"] = yuan "1250.00",
-}
+-- A county that sets its own values writes them here, for example:
+--
+--   override "330326" {                 -- Pingyang
+--     ["dibao.line"] = yuan "1250.00",
+--   }
+--
+-- The demo city uses one line everywhere: `sais gen` plants its test households (the seed
+-- story among them, in Pingyang) against 1200.00.

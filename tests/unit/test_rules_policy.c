@@ -98,32 +98,64 @@ static void test_catalogue_metadata(void **state)
     assert_int_equal(rules_catalog_param_find(cat, "dibao.nope"), -1);
 }
 
+/* A county's own line: the demo catalogue with an override for Pingyang added. */
 static void test_region_override(void **state)
 {
     (void) state;
-    int64_t v = 0;
-    assert_int_equal(rules_catalog_param_value(cat, "dibao.line", "330326", &v), 0);
-    assert_int_equal(v, 125000);
-    assert_int_equal(rules_catalog_param_value(cat, "dibao.line", "330302", &v), 0);
-    assert_int_equal(v, 120000);
-    assert_int_equal(rules_catalog_param_value(cat, "dibao.line", NULL, &v), 0);
-    assert_int_equal(v, 120000);
-    assert_int_equal(rules_catalog_param_value(cat, "nope", "330326", &v), -1);
+    char dir[64], err[512] = "", params[4096];
+    demo_copy(dir);
+    snprintf(params, sizeof params, "%s/params.lua", dir);
+    FILE *f = fopen(params, "a");
+    assert_non_null(f);
+    fputs("override \"330326\" { [\"dibao.line\"] = yuan \"1250.00\" }\n", f);
+    assert_int_equal(fclose(f), 0);
+    rules_catalog_t *county = rules_catalog_load(dir, NULL, err, sizeof err);
+    rm_dir(dir);
+    if (county == NULL)
+        fail_msg("%s", err);
 
-    /* 1220.00 per capita: above Lucheng's line, below Pingyang's. */
+    int64_t v = 0;
+    assert_int_equal(rules_catalog_param_value(county, "dibao.line", "330326", &v), 0);
+    assert_int_equal(v, 125000);
+    assert_int_equal(rules_catalog_param_value(county, "dibao.line", "330302", &v), 0);
+    assert_int_equal(v, 120000);
+    assert_int_equal(rules_catalog_param_value(county, "dibao.line", NULL, &v), 0);
+    assert_int_equal(v, 120000);
+    assert_int_equal(rules_catalog_param_value(county, "nope", "330326", &v), -1);
+    assert_int_equal(rules_catalog_param_value(cat, "dibao.line", "330326", &v), 0);
+    assert_int_equal(v, 120000);   /* the demo itself has one line */
+
+    /* 1220.00 per capita: above Lucheng's line, below Pingyang's */
     static const tm_t one[] = { { "330326198001010011", "Wu", 45, 0, 122000, true, 0 } };
     tp_t t;
+    rules_result_t r[8];
+    size_t n;
     tp_build(&t, "330302", one, 1);
-    eval(&t);
-    assert_false(res("dibao")->eligible);
-    assert_string_equal(clause_of(res("dibao"), "per-capita income below the line")->detail,
+    assert_int_equal(rules_evaluate(county, &t.pic, NULL, NULL, 0, NULL, r, &n, err, sizeof err), 0);
+    assert_false(result_of(r, n, "dibao")->eligible);
+    assert_string_equal(clause_of(result_of(r, n, "dibao"), "per-capita income below the line")->detail,
                         "per-capita income 1220.00 >= line 1200.00");
+    rules_results_clear(r, n);
     tp_build(&t, "330326", one, 1);
-    eval(&t);
-    assert_true(res("dibao")->eligible);
-    assert_int_equal(res("dibao")->amount, 3000);
-    assert_string_equal(clause_of(res("dibao"), "per-capita income below the line")->detail,
+    assert_int_equal(rules_evaluate(county, &t.pic, NULL, NULL, 0, NULL, r, &n, err, sizeof err), 0);
+    assert_true(result_of(r, n, "dibao")->eligible);
+    assert_int_equal(result_of(r, n, "dibao")->amount, 3000);
+    assert_string_equal(clause_of(result_of(r, n, "dibao"), "per-capita income below the line")->detail,
                         "per-capita income 1220.00 < line 1250.00");
+    /* tekun's 130% follows the county's line */
+    rules_results_clear(r, n);
+    static const tm_t old[] = { { "330326194001010011", "Zhou", 86, 0, 0, true, 0 } };
+    tp_build(&t, "330326", old, 1);
+    assert_int_equal(rules_evaluate(county, &t.pic, NULL, NULL, 0, NULL, r, &n, err, sizeof err), 0);
+    assert_int_equal(result_of(r, n, "tekun")->amount, 162500);
+    rules_results_clear(r, n);
+    /* a what-if value goes on top of the county's */
+    rules_param_override_t ov = { "dibao.line", 130000 };
+    tp_build(&t, "330326", one, 1);
+    assert_int_equal(rules_evaluate(county, &t.pic, NULL, &ov, 1, NULL, r, &n, err, sizeof err), 0);
+    assert_int_equal(result_of(r, n, "dibao")->amount, 8000);
+    rules_results_clear(r, n);
+    rules_catalog_destroy(&county);
 }
 
 static void test_param_override(void **state)
@@ -138,13 +170,9 @@ static void test_param_override(void **state)
     eval_ov(&t, 0, &ov, 1);
     assert_true(res("dibao")->eligible);
     assert_int_equal(res("dibao")->amount, 5000);
-    /* and on top of a region override too */
-    tp_build(&t, "330326", one, 1);
-    eval_ov(&t, 0, &ov, 1);
-    assert_int_equal(res("dibao")->amount, 5000);
-    /* the cached parameter set for the region's own values is still right afterwards */
+    /* the cached parameter set for the plain values is still right afterwards */
     eval(&t);
-    assert_false(res("dibao")->eligible);            /* 1250.00 is not below 1250.00 */
+    assert_false(res("dibao")->eligible);
 
     rules_param_override_t bad = { "dibao.lines", 1 };
     rules_result_t r[8];
@@ -356,13 +384,14 @@ static void test_marginal_boundaries(void **state)
 
 /* ---- temp_medical ------------------------------------------------------------------------- */
 
-/* Cheng's household (the seed story): Pingyang, two counted members, per-capita income below
- * the line, 40,200.00 out-of-pocket after a brain-cancer settlement -> 32,160.00 at once. */
+/* Cheng's household (the seed story, as `sais gen` plants it): Pingyang, two counted members,
+ * per-capita income 900.00, 40,200.00 out-of-pocket after a brain-cancer settlement ->
+ * temp_medical 32,160.00 at once, and dibao (1200.00 - 900.00) x 2. */
 static void cheng(tp_t *t)
 {
     static const tm_t fam[] = {
-        { "330326196505050011", "Cheng Chengzhao", 59, 0, 60000, true, 4020000 },
-        { "330326196808080022", "Lin Xiu", 56, 0, 40000, true, 0 },
+        { "330326196803150011", "Cheng Jianhua", 58, 0, 180000, true, 4020000 },
+        { "330327197106200022", "Lin Xiuying", 55, 0, 0, true, 0 },
     };
     tp_build(t, "330326", fam, 2);
 }
@@ -385,14 +414,14 @@ static void test_seed_story(void **state)
     assert_string_equal(clause_of(m, "out-of-pocket at least the threshold")->detail,
                         "12-month out-of-pocket 40200.00 >= 20000.00");
     assert_string_equal(clause_of(m, "out-of-pocket a large share of income")->detail,
-                        "out-of-pocket 40200.00 >= 6000.00 (50% of 12-month income 12000.00)");
+                        "out-of-pocket 40200.00 >= 10800.00 (50% of 12-month income 21600.00)");
     assert_string_equal(clause_of(m, "per-capita income below the limit")->detail,
-                        "per-capita income 500.00 < 2500.00 (200% of line 1250.00)");
+                        "per-capita income 900.00 < 2400.00 (200% of line 1200.00)");
     assert_string_equal(clause_of(m, "not already granted in full")->detail,
                         "min(80% of 40200.00, 50000.00) = 32160.00, minus 0.00 paid in the last 12 months = 32160.00");
-    /* and dibao in Pingyang: (1250.00 - 500.00) x 2 */
+    /* and dibao: (1200.00 - 900.00) x 2 */
     assert_true(res("dibao")->eligible);
-    assert_int_equal(res("dibao")->amount, 150000);
+    assert_int_equal(res("dibao")->amount, 60000);
 }
 
 static void test_temp_medical_minus_earlier_payment(void **state)
