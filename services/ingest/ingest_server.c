@@ -17,7 +17,7 @@
 typedef struct {
     uint32_t line;
     uint32_t off, len;       /* packed Ing__Fact in the group buffer */
-    uint16_t rid_off, rid_len;
+    uint32_t rid_off, rid_len;
 } pending_t;
 
 typedef struct session {
@@ -245,7 +245,7 @@ static int on_record(void *ctx, uint32_t line, Ing__Fact *fact)
         s->pend = np;
         s->cappend = cap;
     }
-    s->pend[s->npend++] = (pending_t){line, off, (uint32_t)n, (uint16_t)roff, (uint16_t)rl};
+    s->pend[s->npend++] = (pending_t){line, off, (uint32_t)n, roff, (uint32_t)rl};
     return 0;
 }
 

@@ -117,8 +117,8 @@ int notify_outbox_add(notify_outbox_t *ob, MDB_txn *txn, const notify_new_t *in,
         return 0; /* this event already made this notification */
     if (rc != MDB_NOTFOUND)
         return rc;
-    uint64_t id;
-    if ((rc = sais_next_id(ob->store, txn, "notification", &id)))
+    uint64_t id = in->id;
+    if (!id && (rc = sais_next_id(ob->store, txn, "notification", &id)))
         return rc;
     char idbuf[NOTIFY_ID_BUF];
     notify_id_format(id, idbuf);

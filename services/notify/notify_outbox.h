@@ -32,7 +32,7 @@ extern const char *const notify_dbis[];
 
 #define NOTIFY_PARKED    INT64_MAX
 #define NOTIFY_MAX_RCPT  128            /* longest recipient (phone, region, webhook id) */
-#define NOTIFY_ID_BUF    24
+#define NOTIFY_ID_BUF    32
 
 typedef struct {
     sais_store_t *store;
@@ -56,6 +56,7 @@ typedef struct {
     int64_t          created_at;     /* unix seconds */
     bool             delivered;      /* inbox: delivered as it is stored */
     const char      *hold_reason;    /* sms without a gateway: parked with this last_error */
+    uint64_t         id;             /* the id to use (derived from the event); 0 = next counter */
 } notify_new_t;
 
 /* Creates it unless its event_key exists; *id_out (may be NULL) gets the id, 0 if it

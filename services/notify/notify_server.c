@@ -11,6 +11,8 @@
 #include "sais_clock.h"
 #include "sais_log.h"
 #include "sais_mask.h"
+#include "intake.pb-c.h"
+#include "match.pb-c.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
 
@@ -42,7 +44,22 @@ typedef struct {
     const char            *producer;
     const Sais__Envelope  *ev;
     int64_t                now;
+    unsigned               k;     /* notifications made from this event so far */
 } ev_ctx_t;
+
+/* A notification's id comes from the event that made it — producer, seq and its index among
+ * that event's notifications — not from a counter: notify consumes several producers, and
+ * how their events interleave depends on timing, so counter ids would make two runs over the
+ * same events differ (and the state digests with them). Ordered by producer, then seq. */
+static uint64_t event_id(const char *producer, uint64_t seq, unsigned k)
+{
+    static const char *const rank[] = {"rules", "warn", "intake", "match", NULL};
+    uint64_t r = 5;
+    for (uint64_t i = 0; rank[i]; i++)
+        if (strcmp(rank[i], producer) == 0)
+            r = i + 1;
+    return (r << 56) | ((seq & 0xffffffffffffull) << 8) | (k & 0xff);
+}
 
 static int add(ev_ctx_t *c, notify_channel_t ch, const char *recipient, const char *template_name,
                const char *body, const char *hold)
@@ -66,6 +83,7 @@ static int add(ev_ctx_t *c, notify_channel_t ch, const char *recipient, const ch
         .created_at = c->now,
         .delivered = ch == NOTIFY_INBOX, /* the inbox is ours: stored is delivered */
         .hold_reason = hold,
+        .id = event_id(c->producer, c->ev->seq, c->k++),
     };
     uint64_t id = 0;
     int rc = notify_outbox_add(&c->st->ob, c->txn, &n, &id);
@@ -138,6 +156,91 @@ static int from_alert(ev_ctx_t *c)
     return rc;
 }
 
+/* notify_templates.c; belongs in notify_templates.h (see there). */
+int notify_render_application(const char *event_type, notify_channel_t ch,
+                              const char *const *policies, size_t npolicies,
+                              const char *household_id, const char *origin,
+                              const char *signature, notify_msg_t *out);
+
+/* The policies an application event is about: for pending_review those a reviewer decides,
+ * for approved those granted, for rejected those asked for (none named: assistance in
+ * general). At most max; returns how many. */
+static size_t application_policies(const char *type, const Itk__Application *a, const char **out, size_t max)
+{
+    size_t n = 0;
+    if (strcmp(type, "application.pending_review") == 0) {
+        for (size_t i = 0; i < a->n_decisions && n < max; i++)
+            if (a->decisions[i]->eligible && !a->decisions[i]->automatic)
+                out[n++] = a->decisions[i]->policy;
+    } else if (strcmp(type, "application.approved") == 0) {
+        for (size_t i = 0; i < a->n_approved_policies && n < max; i++)
+            out[n++] = a->approved_policies[i];
+    }
+    if (n == 0)
+        for (size_t i = 0; i < a->n_policies && n < max; i++)
+            out[n++] = a->policies[i];
+    return n;
+}
+
+/* An application decided (or waiting for review): an SMS to the applicant's phone, and for
+ * one waiting for review an inbox item for the handling county. */
+static int from_application(ev_ctx_t *c)
+{
+    Itk__Application *a = itk__application__unpack(NULL, c->ev->payload.len, c->ev->payload.data);
+    if (!a) {
+        sais_warn("%s:%" PRIu64 " %s: payload does not unpack; no SMS or inbox item",
+                  c->producer, c->ev->seq, c->ev->type);
+        return 0;
+    }
+    const char *pol[16];
+    size_t np = application_policies(c->ev->type, a, pol, 16);
+    notify_msg_t m;
+    int rc = 0;
+    if (notify_phone_ok(a->phone)) {
+        int r = notify_render_application(c->ev->type, NOTIFY_SMS, pol, np, a->household_id, a->origin,
+                                          c->st->signature, &m);
+        rc = add_rendered(c, NOTIFY_SMS, a->phone, r, &m, c->st->sms_url[0] ? NULL : NO_SMS_GATEWAY);
+    }
+    if (rc == 0) {
+        int r = notify_render_application(c->ev->type, NOTIFY_INBOX, pol, np, a->household_id, a->origin,
+                                          c->st->signature, &m);
+        rc = add_rendered(c, NOTIFY_INBOX, region_of(a->handled_region, c->ev), r, &m, NULL);
+    }
+    itk__application__free_unpacked(a, NULL);
+    return rc;
+}
+
+/* notify_templates.c; belongs in notify_templates.h (see there). */
+int notify_render_wish(const char *event_type, notify_channel_t ch, const char *title,
+                       const char *category, const char *donor, const char *household_id,
+                       int64_t value, const char *signature, notify_msg_t *out);
+
+/* A small wish matched or fulfilled: an inbox item for the household's county, and on
+ * fulfilment an SMS to the head of household when match knows the phone. */
+static int from_wish(ev_ctx_t *c)
+{
+    Mch__Wish *w = mch__wish__unpack(NULL, c->ev->payload.len, c->ev->payload.data);
+    if (!w) {
+        sais_warn("%s:%" PRIu64 " %s: payload does not unpack; no SMS or inbox item",
+                  c->producer, c->ev->seq, c->ev->type);
+        return 0;
+    }
+    notify_msg_t m;
+    int rc = 0;
+    if (notify_phone_ok(w->notify_phone)) {
+        int r = notify_render_wish(c->ev->type, NOTIFY_SMS, w->title, w->category, w->donor,
+                                   w->household_id, w->value, c->st->signature, &m);
+        rc = add_rendered(c, NOTIFY_SMS, w->notify_phone, r, &m, c->st->sms_url[0] ? NULL : NO_SMS_GATEWAY);
+    }
+    if (rc == 0) {
+        int r = notify_render_wish(c->ev->type, NOTIFY_INBOX, w->title, w->category, w->donor,
+                                   w->household_id, w->value, c->st->signature, &m);
+        rc = add_rendered(c, NOTIFY_INBOX, region_of(w->region, c->ev), r, &m, NULL);
+    }
+    mch__wish__free_unpacked(w, NULL);
+    return rc;
+}
+
 static int offer_to_webhook(const Ntf__Webhook *w, void *vctx)
 {
     ev_ctx_t *c = vctx;
@@ -163,13 +266,16 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
     notify_state_t *st = sais_svc_state(svc);
     if (!ev->type)
         return 0;
-    ev_ctx_t c = {svc, st, txn, producer, ev, sais_clock_now()};
+    ev_ctx_t c = {svc, st, txn, producer, ev, sais_clock_now(), 0};
     int rc = 0;
     if (strcmp(producer, "rules") == 0 && starts_with(ev->type, "entitlement."))
         rc = from_entitlement(&c);
     else if (strcmp(producer, "warn") == 0 && starts_with(ev->type, "alert."))
         rc = from_alert(&c);
-    /* intake's and match's payloads are theirs: webhooks get the envelope, nothing else */
+    else if (strcmp(producer, "intake") == 0 && starts_with(ev->type, "application."))
+        rc = from_application(&c);
+    else if (strcmp(producer, "match") == 0 && starts_with(ev->type, "wish."))
+        rc = from_wish(&c);
     if (rc == 0)
         rc = notify_outbox_webhooks_each(&st->ob, txn, NULL, offer_to_webhook, &c);
     return rc;

@@ -56,7 +56,6 @@ def make_data(seed=7):
         total = rnd.randint(100, 900000)  # fen
         oop = total * rnd.randint(10, 60) // 100
         day = rnd.randint(1, 300)
-        y, rest = (2026, day) if day <= 300 else (2025, day)
         settled = time.strftime("%Y-%m-%d", time.gmtime(time.mktime((2026, 1, 1, 0, 0, 0, 0, 0, 0)) + (day - 1) * 86400))
         medical.append({"record_id": "m-%d" % k, "id_number": pid, "settled_on": settled,
                         "total": "%d.%02d" % (total // 100, total % 100),
@@ -82,7 +81,19 @@ def run(victim, data):
         t = threading.Thread(target=post)
         t.start()
         if victim:
-            time.sleep(1.5 if victim == "ingest" else 3.0)
+            if victim == "ingest":
+                # in the middle of the upload: the batch is being received and some of it is
+                # already accepted
+                end = time.time() + 60
+                while time.time() < end:
+                    st, b, _ = c.http.get("/v1/feeds/medical/batches/med-big")
+                    st2, feeds, _ = c.http.get("/v1/feeds")
+                    acc = [f["accepted"] for f in feeds.get("items", []) if f["source"] == "medical"] if st2 == 200 else [0]
+                    if st == 200 and b.get("status") == "receiving" and acc and acc[0] > 0:
+                        break
+                    time.sleep(0.02)
+            else:
+                time.sleep(3.0)
             c.kill9(victim)
             time.sleep(0.5)
             c.start_service(victim)

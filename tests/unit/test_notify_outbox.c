@@ -47,7 +47,7 @@ typedef struct {
 static int add_fn(void *vctx, MDB_txn *txn)
 {
     add_t *a = vctx;
-    notify_new_t n = {a->key, a->ch, a->rcpt, "t", a->body, 1795420800, a->delivered, a->hold};
+    notify_new_t n = {a->key, a->ch, a->rcpt, "t", a->body, 1795420800, a->delivered, a->hold, 0};
     return notify_outbox_add(&OB, txn, &n, &a->id);
 }
 
