@@ -72,7 +72,9 @@ const gw_route_t gw_routes[] = {
     /* charity, wishes and the service alliance */
     {"POST",   "/v1/wishes", "match", "wishes.create", STAFF, WRITE | JSON, 0},
     {"GET",    "/v1/wishes", "match", "wishes.list", CHA | STAFF | CIT, 0, 0},
+    {"GET",    "/v1/wishes/{id}", "match", "wishes.get", CHA | STAFF | CIT, 0, 0},
     {"POST",   "/v1/wishes/{id}/fulfil", "match", "wishes.fulfil", CHA | STAFF, WRITE | JSON, 0},
+    {"POST",   "/v1/wishes/{id}/cancel", "match", "wishes.cancel", STAFF, WRITE | JSON, 0},
     {"POST",   "/v1/organizations", "match", "organizations.create", CHA | STAFF, WRITE | JSON, 0},
     {"GET",    "/v1/organizations", "match", "organizations.list", CHA | STAFF | CIT, 0, 0},
     {"POST",   "/v1/offers", "match", "offers.create", CHA, WRITE | JSON, 0},

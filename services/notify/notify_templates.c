@@ -37,6 +37,24 @@ const notify_template_t notify_templates[] = {
 };
 const size_t notify_ntemplates = sizeof notify_templates / sizeof notify_templates[0];
 
+/* The assistance alliance's small wishes (match's wish.* events). A table of their own: the
+ * {names} in them are a wish's fields, not an entitlement's, and notify_templates[] is
+ * rendered row by row as entitlements and alerts. notify_template_find searches both. */
+static const notify_template_t wish_templates[] = {
+    {"wish.fulfilled", NOTIFY_SMS, "sms.wish.fulfilled",
+     "【{sig}】您家的微心愿“{title}”已由{donor}帮助实现。" ASK},
+    {"wish.matched", NOTIFY_INBOX, "inbox.wish.matched",
+     "微心愿已认领：家庭{household}的“{title}”（{category}）由{donor}认领，请联系落实。"},
+    {"wish.fulfilled", NOTIFY_INBOX, "inbox.wish.fulfilled",
+     "微心愿已实现：家庭{household}的“{title}”（{category}）由{donor}帮助实现，价值{value}元。"},
+};
+#define NWISH_TEMPLATES (sizeof wish_templates / sizeof wish_templates[0])
+
+static const char *const wish_category_names[][2] = {
+    {"clothing", "衣物"}, {"bedding", "床上用品"}, {"food", "食品"}, {"education", "学习用品"},
+    {"medical", "医疗"}, {"appliance", "家电"}, {"service", "服务"}, {"other", "其他"},
+};
+
 static const char *const policy_names[][2] = {
     {"dibao", "最低生活保障"},
     {"tekun", "特困供养"},
@@ -110,6 +128,9 @@ const notify_template_t *notify_template_find(const char *event_type, notify_cha
     for (size_t i = 0; i < notify_ntemplates; i++)
         if (notify_templates[i].channel == ch && strcmp(notify_templates[i].event_type, event_type) == 0)
             return &notify_templates[i];
+    for (size_t i = 0; i < NWISH_TEMPLATES; i++)
+        if (wish_templates[i].channel == ch && strcmp(wish_templates[i].event_type, event_type) == 0)
+            return &wish_templates[i];
     return NULL;
 }
 
@@ -255,6 +276,34 @@ int notify_render_alert(const char *event_type, notify_channel_t ch, const Wrn__
         "kind", kind ? kind : (a->kind ? a->kind : ""),
         "household", a->household_id ? a->household_id : "",
         "detail", a->detail ? a->detail : "",
+        NULL, NULL,
+    };
+    return render(t, vars, out);
+}
+
+/* Renders a wish event of match for `ch` (its prototype belongs in notify_templates.h; until
+ * that header carries it, notify_server.c declares it). `value` is the matched offer's unit
+ * value in fen. Returns 1 and fills *out, 0 if that event has no template on that channel,
+ * -1 on allocation failure. */
+int notify_render_wish(const char *event_type, notify_channel_t ch, const char *title,
+                       const char *category, const char *donor, const char *household_id,
+                       int64_t value, const char *signature, notify_msg_t *out)
+{
+    out->template_name = NULL;
+    out->body = NULL;
+    const notify_template_t *t = notify_template_find(event_type, ch);
+    if (!t)
+        return 0;
+    const char *cat = lookup(wish_category_names, sizeof wish_category_names / sizeof wish_category_names[0], category);
+    char money[SAIS_MONEY_BUF];
+    sais_money_format(value, money);
+    const char *vars[] = {
+        "sig", signature && *signature ? signature : NOTIFY_SMS_SIGNATURE,
+        "title", title ? title : "",
+        "category", cat ? cat : (category ? category : ""),
+        "donor", donor && *donor ? donor : "爱心人士",
+        "household", household_id ? household_id : "",
+        "value", money,
         NULL, NULL,
     };
     return render(t, vars, out);
