@@ -18,11 +18,14 @@ extern const sais_service_def_t verify_service;
 /* Databases */
 #define VERIFY_DB_PERSONS   "persons"      /* id_number -> vst.Person */
 #define VERIFY_DB_HOUSES    "households"   /* household_id -> vst.Household */
-#define VERIFY_DB_PICTURES  "pictures"     /* household_id -> ver.Picture */
+#define VERIFY_DB_PICTURES  "pictures"     /* household_id -> ver.Picture (version 0: see _versions) */
 #define VERIFY_DB_ENTS      "entitlements" /* household_id|entitlement_id -> rul.Entitlement */
 #define VERIFY_DB_ALERTS    "alerts"       /* household_id|alert_id -> wrn.Alert */
 #define VERIFY_DB_REPORTS   "verifications"/* verification_id -> report JSON (never rewritten) */
-#define VERIFY_DB_SOURCES   "sources"      /* source -> "batch_id|unix time" of its last fact */
+/* Bookkeeping that depends on the order and batching of the feeds, not only on the set of
+ * facts: named with '_' so the state digest leaves it out (sais_store.h). */
+#define VERIFY_DB_SOURCES   "_sources"     /* source -> "batch_id|unix time" of its last fact */
+#define VERIFY_DB_VERSIONS  "_versions"    /* household_id -> be64 picture change counter */
 
 /* verify_api.c: the request handlers */
 int verify_persons_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

@@ -97,7 +97,59 @@ static int dirty_add(dirty_set_t *d, const char *hh, const char *region, const I
     return 0;
 }
 
-/* Adds (add=true) or removes an id from a household's member list, kept sorted. */
+/* The household's region is the region of its member whose hukou record in force is the
+ * latest by (date, record_id), registered members before moved-out ones. While a household
+ * moves, or when partners disagree, members' records name different regions; taking the
+ * region of whichever record happened to be applied last would make it depend on arrival
+ * order. *out is NULL when no member's record says (then the caller keeps what it has). */
+static int household_region(sais_svc_t *svc, MDB_txn *txn, const char *hh, char *const *members, size_t n,
+                            char **out)
+{
+    MDB_dbi persons = sais_svc_dbi(svc, VERIFY_DB_PERSONS);
+    Vst__Person *best = NULL;
+    bool best_reg = false;
+    int rc = 0;
+    *out = NULL;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        Vst__Person *p = NULL;
+        rc = sais_get_pb(txn, persons, members[i], strlen(members[i]), &vst__person__descriptor,
+                         (ProtobufCMessage **)&p);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        bool reg = verify_person_registered_in(p, hh);
+        int c = -1;
+        if (p->hukou && *p->region) {
+            c = 1;
+            if (best && reg == best_reg) {
+                c = strcmp(p->hukou->date, best->hukou->date);
+                if (c == 0)
+                    c = strcmp(p->hukou->record_id, best->hukou->record_id);
+            } else if (best) {
+                c = reg ? 1 : -1;
+            }
+        }
+        if (c > 0) {
+            if (best)
+                vst__person__free_unpacked(best, NULL);
+            best = p;
+            best_reg = reg;
+        } else {
+            vst__person__free_unpacked(p, NULL);
+        }
+    }
+    if (rc == 0 && best && !(*out = strdup(best->region)))
+        rc = ENOMEM;
+    if (best)
+        vst__person__free_unpacked(best, NULL);
+    return rc;
+}
+
+/* Adds (add=true) or removes an id from a household's member list, kept sorted, and keeps
+ * the household's region (household_region). */
 static int household_member(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *region,
                             const char *id, bool add)
 {
@@ -111,6 +163,7 @@ static int household_member(sais_svc_t *svc, MDB_txn *txn, const char *hh, const
         if (!add)
             return 0;
         h = NULL;
+        rc = 0;
     } else if (rc != 0) {
         return rc;
     }
@@ -154,19 +207,36 @@ static int household_member(sais_svc_t *svc, MDB_txn *txn, const char *hh, const
         if (n > pos + 1)
             memcpy(members + pos, cur->members + pos + 1, (n - pos - 1) * sizeof *members);
         nm = n - 1;
-    } else if (!(add && region && *region && strcmp(cur->region, region) != 0)) {
+    } else if (!add) {
         if (h)
             vst__household__free_unpacked(h, NULL);
-        return 0;
+        return 0;   /* not a member: nothing to take away */
     }
     Vst__Household out = *cur;
     if (members) {
         out.members = members;
         out.n_members = nm;
     }
-    if (add && region && *region)
-        out.region = (char *)region;
-    rc = sais_put_pb(txn, dbi, hh, strlen(hh), &out.base);
+    char *derived = NULL;
+    if (out.n_members > 0)
+        rc = household_region(svc, txn, hh, out.members, out.n_members, &derived);
+    if (rc == 0) {
+        if (derived)
+            out.region = derived;
+        else if (add && region && *region)
+            out.region = (char *)region;
+        if (h && !members && strcmp(out.region, cur->region) == 0)
+            rc = 0;   /* unchanged */
+        /* A household whose last member moved on is forgotten, not kept empty: had the move
+         * been applied before the older registration, the household would never have
+         * existed, and the state must not depend on that order (refresh_household retires
+         * its picture). */
+        else if (out.n_members == 0)
+            rc = sais_del(txn, dbi, hh, strlen(hh));
+        else
+            rc = sais_put_pb(txn, dbi, hh, strlen(hh), &out.base);
+    }
+    free(derived);
     free(members);
     if (h)
         vst__household__free_unpacked(h, NULL);
@@ -209,27 +279,59 @@ int verify_compute_picture(sais_svc_t *svc, MDB_txn *txn, const char *household_
     return rc;
 }
 
-/* Recomputes one touched household; stores and announces the picture if it changed. */
+/* The picture's change counter. It counts changes as they were applied, so it depends on
+ * arrival order and batching: it lives in "_versions" (outside the state digest), while the
+ * stored picture keeps version 0 and is a function of the facts alone. A store written
+ * before the counter moved has it only inside the old picture. */
+static int next_version(sais_svc_t *svc, MDB_txn *txn, const char *hh, const Ver__Picture *old, uint64_t *out)
+{
+    MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_VERSIONS);
+    MDB_val v;
+    uint64_t cur = old ? old->version : 0;
+    int rc = sais_get(txn, dbi, hh, strlen(hh), &v);
+    if (rc == 0 && v.mv_size == 8)
+        cur = sais_from_be64(v.mv_data);
+    else if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    unsigned char be[8];
+    sais_be64(++cur, be);
+    *out = cur;
+    return sais_put(txn, dbi, hh, strlen(hh), be, sizeof be);
+}
+
+/* Recomputes one touched household; stores and announces the picture if it changed. A
+ * household that no longer exists (its last member moved on) is announced once more with
+ * no members, so that its entitlements stop, and its picture is deleted. */
 static int refresh_household(sais_svc_t *svc, MDB_txn *txn, dirty_t *d)
 {
     Ver__Picture pic = VER__PICTURE__INIT;
-    int rc = verify_compute_picture(svc, txn, d->household_id, &pic);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
     MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_PICTURES);
     Ver__Picture *old = NULL;
-    rc = sais_get_pb(txn, dbi, d->household_id, strlen(d->household_id), &ver__picture__descriptor,
-                     (ProtobufCMessage **)&old);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        verify_picture_clear(&pic);
+    int rc = sais_get_pb(txn, dbi, d->household_id, strlen(d->household_id), &ver__picture__descriptor,
+                         (ProtobufCMessage **)&old);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    bool gone = false;
+    rc = verify_compute_picture(svc, txn, d->household_id, &pic);
+    if (rc == MDB_NOTFOUND && old) {
+        gone = true;
+        rc = verify_picture_compute(d->household_id, old->region, NULL, 0, sais_clock_today(), &pic) == 0 ? 0
+                                                                                                     : ENOMEM;
+    } else if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+    if (rc != 0) {
+        if (old)
+            ver__picture__free_unpacked(old, NULL);
         return rc;
     }
-    rc = 0;
-    if (!old || !verify_picture_equal(old, &pic)) {
-        pic.version = old ? old->version + 1 : 1;
-        rc = sais_put_pb(txn, dbi, d->household_id, strlen(d->household_id), &pic.base);
+    if (gone || !old || !verify_picture_equal(old, &pic)) {
+        uint64_t version = 0;
+        rc = next_version(svc, txn, d->household_id, old, &version);
+        if (rc == 0)
+            rc = gone ? sais_del(txn, dbi, d->household_id, strlen(d->household_id))
+                      : sais_put_pb(txn, dbi, d->household_id, strlen(d->household_id), &pic.base);
+        pic.version = version;
         if (rc == 0) {
             Ver__HouseholdChanged ev = VER__HOUSEHOLD_CHANGED__INIT;
             Sais__Evidence *causes[MAX_CAUSES];
@@ -283,12 +385,21 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
         p = verify_person_new(f->id_number);
         if (!p)
             return ENOMEM;
+        /* a fact that changes nothing (a marriage of someone not registered yet) stores no
+         * person; it must not leave MDB_NOTFOUND behind as this transaction's result */
+        rc = 0;
     } else if (rc != 0) {
         return rc;
     }
+    /* Which batch brought a record depends on how the partner cut and repeated its feeds
+     * (the first copy accepted wins), so the person is folded from the fact without it: the
+     * same set of records gives the same person. ingest keeps source|record_id -> batch, and
+     * the events below still name the batch as evidence. */
+    Ing__Fact folded = *f;
+    folded.batch_id = (char *)protobuf_c_empty_string;
     verify_effect_t eff;
     verify_effect_init(&eff);
-    if (verify_person_apply(p, f, &eff) != 0) {
+    if (verify_person_apply(p, &folded, &eff) != 0) {
         /* ingest validated it, so this is a fact verify does not use (e.g. a future kind) */
         sais_warn("fact %s/%s not applied", f->source, f->record_id);
         verify_effect_clear(&eff);
@@ -305,7 +416,10 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
         /* first registration, or a region change inside the same household */
         rc = household_member(svc, txn, eff.new_household_id, eff.new_region, f->id_number, true);
     }
-    if (rc == 0 && (eff.picture_changed || strcmp(eff.old_household_id, eff.new_household_id) != 0)) {
+    /* any hukou fact may have changed the household's region (household_region), even one
+     * that changed nothing of this person's picture */
+    if (rc == 0 && (eff.picture_changed || strcmp(eff.old_household_id, eff.new_household_id) != 0
+                    || strcmp(f->source, "hukou") == 0)) {
         if (dirty_add(dirty, eff.old_household_id, eff.old_region, f) != 0
             || dirty_add(dirty, eff.new_household_id, eff.new_region, f) != 0)
             rc = ENOMEM;
@@ -387,7 +501,8 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
 }
 
 static const char *const dbis[] = {VERIFY_DB_PERSONS, VERIFY_DB_HOUSES, VERIFY_DB_PICTURES, VERIFY_DB_ENTS,
-                                   VERIFY_DB_ALERTS, VERIFY_DB_REPORTS, VERIFY_DB_SOURCES, NULL};
+                                   VERIFY_DB_ALERTS, VERIFY_DB_REPORTS, VERIFY_DB_SOURCES, VERIFY_DB_VERSIONS,
+                                   NULL};
 static const char *const consumes[] = {"ingest", "rules", "warn", NULL};
 static const sais_method_t methods[] = {
     {"persons.get", SAIS_M_READ, verify_persons_get},
