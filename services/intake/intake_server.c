@@ -1,9 +1,76 @@
-/* intake — the service table; see intake.h for what is and is not built. */
+/* intake_server — the intake service as a table: its databases, methods, what it consumes,
+ * its state and its tick. Handlers live in intake_create.c and intake_api.c, the work on
+ * applications and proactive cases in intake_work.c. */
 #include "intake.h"
+#include "intake_internal.h"
 
-static const sais_method_t methods[] = {{NULL, 0, NULL}};
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CREATE_CALL_TIMEOUT_MS 3000   /* verify's answer while the filing client waits */
+
+static const char *const s_dbis[] = {
+    INTAKE_DB_APPS, INTAKE_DB_REGION, INTAKE_DB_CASES, INTAKE_DB_WORK, NULL,
+};
+
+static const sais_method_t s_methods[] = {
+    {"applications.create", SAIS_M_RAW, intake_applications_create},
+    {"applications.get", SAIS_M_READ, intake_applications_get},
+    {"applications.list", SAIS_M_READ, intake_applications_list},
+    {"applications.review", SAIS_M_WRITE, intake_applications_review},
+    {NULL, 0, NULL},
+};
+
+static const char *const s_consumes[] = {"rules", NULL};
+
+static int s_on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
+{
+    if (ev->type && strcmp(producer, "rules") == 0 && strcmp(ev->type, "case.proactive") == 0)
+        return intake_on_case(svc, txn, ev);
+    return 0; /* entitlements and the rest are not intake's to act on */
+}
+
+static void s_free_item(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+static int s_on_start(sais_svc_t *svc, char *err, size_t errlen)
+{
+    intake_t *st = calloc(1, sizeof *st);
+    if (st)
+        st->later = zhashx_new();
+    if (!st || !st->later) {
+        free(st);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    zhashx_set_destructor(st->later, s_free_item);
+    st->call_timeout_ms = CREATE_CALL_TIMEOUT_MS;
+    sais_svc_set_state(svc, st);
+    return 0;
+}
+
+static void s_on_stop(sais_svc_t *svc)
+{
+    intake_t *st = sais_svc_state(svc);
+    if (st) {
+        zhashx_destroy(&st->later);
+        free(st);
+        sais_svc_set_state(svc, NULL);
+    }
+}
 
 const sais_service_def_t intake_service = {
     .name = "intake",
-    .methods = methods,
+    .dbis = s_dbis,
+    .methods = s_methods,
+    .consumes = s_consumes,
+    .on_event = s_on_event,
+    .on_start = s_on_start,
+    .on_stop = s_on_stop,
+    .on_tick = intake_on_tick,
+    .tick_ms = 100,
 };

@@ -2,6 +2,7 @@
 #include "notify_payload.h"
 #include "sais_json.h"
 #include "sais_mask.h"
+#include "intake.pb-c.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
 
@@ -153,6 +154,65 @@ static bool alert_data(sais_jw_t *w, const Sais__Envelope *ev)
     return true;
 }
 
+static void strv(sais_jw_t *w, const char *k, char *const *v, size_t n)
+{
+    sais_jw_key(w, k);
+    sais_jw_arr(w);
+    for (size_t i = 0; i < n; i++)
+        sais_jw_str(w, v[i]);
+    sais_jw_arr_end(w);
+}
+
+/* An application as intake's API shows it, without name and phone and with the ID masked. */
+static bool application_data(sais_jw_t *w, const Sais__Envelope *ev)
+{
+    Itk__Application *a = itk__application__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!a)
+        return false;
+    sais_jw_obj(w);
+    opt_str(w, "application_id", a->application_id);
+    opt_str(w, "status", a->status);
+    opt_str(w, "household_id", a->household_id);
+    masked_id(w, a->id_number);
+    opt_str(w, "channel", a->channel);
+    opt_str(w, "origin", a->origin);
+    opt_str(w, "case_id", a->case_id);
+    opt_str(w, "filed_region", a->filed_region);
+    opt_str(w, "handled_region", a->handled_region);
+    strv(w, "policies", a->policies, a->n_policies);
+    strv(w, "approved_policies", a->approved_policies, a->n_approved_policies);
+    sais_jw_ktime(w, "created_at", a->created_at);
+    sais_jw_ktime(w, "updated_at", a->updated_at);
+    sais_jw_key(w, "decisions");
+    sais_jw_arr(w);
+    for (size_t i = 0; i < a->n_decisions; i++) {
+        const Itk__Decision *d = a->decisions[i];
+        sais_jw_obj(w);
+        sais_jw_kstr(w, "policy", d->policy);
+        sais_jw_kbool(w, "eligible", d->eligible);
+        sais_jw_kmoney(w, "amount", d->amount);
+        opt_str(w, "period", d->period);
+        sais_jw_kbool(w, "automatic", d->automatic);
+        sais_jw_obj_end(w);
+    }
+    sais_jw_arr_end(w);
+    const Itk__Step *last = a->n_history ? a->history[a->n_history - 1] : NULL;
+    sais_jw_key(w, "last_step");
+    if (last) {
+        sais_jw_obj(w);
+        sais_jw_ktime(w, "at", last->at);
+        sais_jw_kstr(w, "status", last->status);
+        sais_jw_kstr(w, "by", last->by);
+        sais_jw_kstr(w, "note", last->note);
+        sais_jw_obj_end(w);
+    } else {
+        sais_jw_null(w);
+    }
+    sais_jw_obj_end(w);
+    itk__application__free_unpacked(a, NULL);
+    return true;
+}
+
 char *notify_payload_json(const char *producer, const Sais__Envelope *ev, const char *event_id,
                           size_t *len)
 {
@@ -171,6 +231,8 @@ char *notify_payload_json(const char *producer, const Sais__Envelope *ev, const 
         done = entitlement_data(&w, ev);
     else if (strcmp(producer, "warn") == 0 && starts_with(ev->type, "alert."))
         done = alert_data(&w, ev);
+    else if (strcmp(producer, "intake") == 0 && starts_with(ev->type, "application."))
+        done = application_data(&w, ev);
     if (!done)
         sais_jw_null(&w);
     sais_jw_obj_end(&w);

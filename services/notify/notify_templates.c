@@ -34,6 +34,17 @@ const notify_template_t notify_templates[] = {
      "{policy}已停止发放：家庭{household}。"},
     {"alert.raised", NOTIFY_INBOX, "inbox.alert.raised",
      "【{severity}风险预警】{kind}：家庭{household}，请及时核实跟进。{detail}"},
+
+    /* applications (intake): the applicant hears of each decision; the handling county's
+     * caseworkers of what waits for their review */
+    {"application.pending_review", NOTIFY_SMS, "sms.application.pending_review",
+     "【{sig}】您家庭的{policy}申请已通过核对，正在等待审核。" ASK},
+    {"application.approved", NOTIFY_SMS, "sms.application.approved",
+     "【{sig}】您家庭的{policy}申请已批准。" ASK},
+    {"application.rejected", NOTIFY_SMS, "sms.application.rejected",
+     "【{sig}】您家庭的{policy}申请未获批准。" ASK},
+    {"application.pending_review", NOTIFY_INBOX, "inbox.application.pending_review",
+     "{policy}申请待审核：家庭{household}{origin_clause}。"},
 };
 const size_t notify_ntemplates = sizeof notify_templates / sizeof notify_templates[0];
 
@@ -279,6 +290,47 @@ int notify_render_alert(const char *event_type, notify_channel_t ch, const Wrn__
         NULL, NULL,
     };
     return render(t, vars, out);
+}
+
+/* Renders an application event of intake for `ch`. `policies` are the ids the message is
+ * about, shown by their Chinese names joined with "、" (none: "社会救助", assistance in
+ * general). Returns 1 and fills *out, 0 if that event has no template on that channel, -1 on
+ * allocation failure. Its prototype belongs in notify_templates.h; until that header carries
+ * it, notify_server.c declares it. */
+int notify_render_application(const char *event_type, notify_channel_t ch,
+                              const char *const *policies, size_t npolicies,
+                              const char *household_id, const char *origin,
+                              const char *signature, notify_msg_t *out)
+{
+    out->template_name = NULL;
+    out->body = NULL;
+    const notify_template_t *t = notify_template_find(event_type, ch);
+    if (!t)
+        return 0;
+    sb_t names = {0};
+    sb_put(&names, "", 0);
+    for (size_t i = 0; i < npolicies; i++) {
+        const char *zh = notify_policy_name(policies[i]);
+        const char *shown = zh ? zh : (policies[i] ? policies[i] : "");
+        if (i)
+            sb_put(&names, "、", strlen("、"));
+        sb_put(&names, shown, strlen(shown));
+    }
+    if (names.failed) {
+        free(names.buf);
+        return -1;
+    }
+    const char *vars[] = {
+        "sig", signature && *signature ? signature : NOTIFY_SMS_SIGNATURE,
+        "policy", npolicies ? names.buf : "社会救助",
+        "household", household_id ? household_id : "",
+        "origin_clause", origin && strcmp(origin, "proactive") == 0 ? "（主动发现）"
+                         : origin && strcmp(origin, "application") == 0 ? "（依申请）" : "",
+        NULL, NULL,
+    };
+    int r = render(t, vars, out);
+    free(names.buf);
+    return r;
 }
 
 /* Renders a wish event of match for `ch` (its prototype belongs in notify_templates.h; until
