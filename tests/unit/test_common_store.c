@@ -1,0 +1,241 @@
+/* sais_store: writes commit or abort as the callback says, the map grows on MDB_MAP_FULL and
+ * the callback is redone from the start, the digest covers domain databases only and does not
+ * depend on write order, counters, protobuf values, stale readers after a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sais_store.h"
+#include "envelope.pb-c.h"
+
+static char dir[256];
+static const char *const dbis[] = {"a", "b", NULL};
+
+static sais_store_t *open_store(const char *sub, size_t map_mb)
+{
+    char path[320], err[256];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    sais_store_t *st = sais_store_open(path, dbis, map_mb, err, sizeof err);
+    if (!st)
+        fail_msg("open: %s", err);
+    return st;
+}
+
+typedef struct { sais_store_t *st; const char *db; const char *k; const char *v; int ret; int calls; } put_t;
+static int put_fn(MDB_txn *txn, void *vctx)
+{
+    put_t *p = vctx;
+    p->calls++;
+    int rc = sais_put(txn, sais_store_dbi(p->st, p->db), p->k, strlen(p->k), p->v, strlen(p->v));
+    return rc ? rc : p->ret;
+}
+typedef struct { sais_store_t *st; const char *db; const char *k; char out[64]; int rc; } get_t;
+static int get_fn(MDB_txn *txn, void *vctx)
+{
+    get_t *g = vctx;
+    MDB_val v;
+    g->rc = sais_get(txn, sais_store_dbi(g->st, g->db), g->k, strlen(g->k), &v);
+    if (g->rc == 0)
+        snprintf(g->out, sizeof g->out, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+    return 0;
+}
+
+static void test_commit_and_abort(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("commit", 8);
+    put_t p = {st, "a", "k1", "v1", 0, 0};
+    assert_int_equal(sais_store_write(st, put_fn, &p), 0);
+    put_t q = {st, "a", "k2", "v2", SAIS_TXN_ABORT, 0};
+    assert_int_equal(sais_store_write(st, put_fn, &q), SAIS_TXN_ABORT);
+    put_t e = {st, "a", "k3", "v3", -1, 0};
+    assert_int_equal(sais_store_write(st, put_fn, &e), -1);
+    get_t g = {st, "a", "k1", "", 0};
+    sais_store_read(st, get_fn, &g);
+    assert_int_equal(g.rc, 0);
+    assert_string_equal(g.out, "v1");
+    get_t g2 = {st, "a", "k2", "", 0};
+    sais_store_read(st, get_fn, &g2);
+    assert_int_equal(g2.rc, MDB_NOTFOUND);
+    get_t g3 = {st, "a", "k3", "", 0};
+    sais_store_read(st, get_fn, &g3);
+    assert_int_equal(g3.rc, MDB_NOTFOUND);
+    sais_store_destroy(&st);
+    assert_null(st);
+    sais_store_destroy(&st);
+}
+
+typedef struct { sais_store_t *st; int calls; int n; } fill_t;
+static int fill_fn(MDB_txn *txn, void *vctx)
+{
+    fill_t *f = vctx;
+    static char blob[8192];
+    f->calls++;
+    for (int i = 0; i < f->n; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "%06d", i);
+        int rc = sais_put(txn, sais_store_dbi(f->st, "b"), k, strlen(k), blob, sizeof blob);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void test_map_full_redoes_the_whole_txn(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("grow", 1);
+    fill_t f = {st, 0, 1000};  /* 8 MiB of values in a 1 MiB map */
+    assert_int_equal(sais_store_write(st, fill_fn, &f), 0);
+    assert_true(f.calls > 1);  /* redone after each growth, never half-committed */
+    uint64_t used, size;
+    assert_int_equal(sais_store_usage(st, &used, &size), 0);
+    assert_true(size >= (8u << 20));
+    sais_store_destroy(&st);
+    /* reopening keeps the grown map and every value */
+    st = open_store("grow", 1);
+    get_t g = {st, "b", "000999", "", 0};
+    sais_store_read(st, get_fn, &g);
+    assert_int_equal(g.rc, 0);
+    sais_store_destroy(&st);
+}
+
+static void test_digest(void **state)
+{
+    (void)state;
+    sais_store_t *x = open_store("dx", 8), *y = open_store("dy", 8);
+    char hx[65], hy[65];
+    put_t p1 = {x, "a", "k1", "v1", 0, 0}, p2 = {x, "b", "k2", "v2", 0, 0};
+    put_t q2 = {y, "b", "k2", "v2", 0, 0}, q1 = {y, "a", "k1", "v1", 0, 0};
+    sais_store_write(x, put_fn, &p1);
+    sais_store_write(x, put_fn, &p2);
+    sais_store_write(y, put_fn, &q2);
+    sais_store_write(y, put_fn, &q1);
+    assert_int_equal(sais_store_digest(x, hx), 0);
+    assert_int_equal(sais_store_digest(y, hy), 0);
+    assert_string_equal(hx, hy);           /* order of writes does not matter */
+    put_t meta = {y, "_meta", "n", "1", 0, 0};
+    sais_store_write(y, put_fn, &meta);
+    sais_store_digest(y, hy);
+    assert_string_equal(hx, hy);           /* runtime databases are left out */
+    put_t other = {y, "a", "k1", "changed", 0, 0};
+    sais_store_write(y, put_fn, &other);
+    sais_store_digest(y, hy);
+    assert_string_not_equal(hx, hy);       /* a changed value shows */
+    put_t moved = {x, "b", "k1", "v1", 0, 0};
+    sais_store_write(x, put_fn, &moved);
+    sais_store_digest(x, hx);
+    sais_store_digest(y, hy);
+    assert_string_not_equal(hx, hy);
+    sais_store_destroy(&x);
+    sais_store_destroy(&y);
+}
+
+typedef struct { sais_store_t *st; uint64_t ids[3]; } ids_t;
+static int ids_fn(MDB_txn *txn, void *vctx)
+{
+    ids_t *c = vctx;
+    for (int i = 0; i < 3; i++) {
+        int rc = sais_next_id(c->st, txn, "thing", &c->ids[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int pb_fn(MDB_txn *txn, void *vctx)
+{
+    sais_store_t *st = vctx;
+    Sais__Evidence e = SAIS__EVIDENCE__INIT;
+    e.source = "medical";
+    e.record_id = "m-1";
+    int rc = sais_put_pb(txn, sais_store_dbi(st, "a"), "pb", 2, &e.base);
+    if (rc)
+        return rc;
+    Sais__Evidence *back = NULL;
+    rc = sais_get_pb(txn, sais_store_dbi(st, "a"), "pb", 2, &sais__evidence__descriptor, (ProtobufCMessage **)&back);
+    if (rc)
+        return rc;
+    int same = strcmp(back->record_id, "m-1") == 0;
+    sais__evidence__free_unpacked(back, NULL);
+    ProtobufCMessage *missing = NULL;
+    if (sais_get_pb(txn, sais_store_dbi(st, "a"), "none", 4, &sais__evidence__descriptor, &missing) != MDB_NOTFOUND)
+        return -1;
+    /* a value that is not a protobuf of that type is reported, not crashed on */
+    rc = sais_put(txn, sais_store_dbi(st, "a"), "junk", 4, "\xff\xff\xff\xff", 4);
+    if (rc)
+        return rc;
+    if (sais_get_pb(txn, sais_store_dbi(st, "a"), "junk", 4, &sais__evidence__descriptor, &missing) != MDB_CORRUPTED)
+        return -1;
+    return same ? 0 : -1;
+}
+
+static void test_counters_and_protobuf(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("ids", 8);
+    ids_t c = {st, {0}};
+    assert_int_equal(sais_store_write(st, ids_fn, &c), 0);
+    assert_int_equal(c.ids[0], 1);
+    assert_int_equal(c.ids[2], 3);
+    assert_int_equal(sais_store_write(st, ids_fn, &c), 0);
+    assert_int_equal(c.ids[0], 4);
+    assert_int_equal(sais_store_write(st, pb_fn, st), 0);
+    unsigned char b[8];
+    sais_be64(0x0102030405060708ull, b);
+    assert_int_equal(b[0], 1);
+    assert_int_equal(sais_from_be64(b), 0x0102030405060708ull);
+    sais_store_destroy(&st);
+}
+
+static int hold_fn(MDB_txn *txn, void *vctx)
+{
+    (void)txn;
+    (void)vctx;
+    _exit(0); /* die with a read transaction open: its reader slot is left behind */
+}
+
+static void test_stale_readers_cleared(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("stale", 8);
+    sais_store_destroy(&st);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sais_store_t *c = open_store("stale", 8);
+        sais_store_read(c, hold_fn, NULL);
+        _exit(1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    st = open_store("stale", 8);  /* logs "cleared 1 stale reader slot(s)" */
+    put_t p = {st, "a", "after", "crash", 0, 0};
+    assert_int_equal(sais_store_write(st, put_fn, &p), 0);
+    sais_store_destroy(&st);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sais-test-store-%d", (int)getpid());
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_and_abort),
+        cmocka_unit_test(test_map_full_redoes_the_whole_txn),
+        cmocka_unit_test(test_digest),
+        cmocka_unit_test(test_counters_and_protobuf),
+        cmocka_unit_test(test_stale_readers_cleared),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    return rc;
+}
