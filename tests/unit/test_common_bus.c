@@ -94,6 +94,7 @@ static void test_append_fetch_cursor(void **state)
     assert_int_equal(fr.n_events, 1);
     assert_int_equal(fr.events[0]->seq, 11);
     sais_bus_fetch_free(&fr);
+    c.st = st;
     assert_int_equal(sais_store_read(st, cursor_fn, &c), 0);
     assert_int_equal(c.v, 7);
     sais_store_destroy(&st);
