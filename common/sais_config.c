@@ -63,6 +63,7 @@ static const s_entry_t s_table[] = {
 
     { "rules.policies_dir", "deploy/policies", T_STR, "directory of the policy catalogue" },
     { "rules.step_limit", "100000", T_INT, "instruction budget of one policy evaluation" },
+    { "rules.simulate_threads", "2", T_INT, "threads a city-wide simulation runs on (each with its own Lua state)" },
 
     { "notify.sms_endpoint", "", T_STR, "SMS gateway URL; empty = record messages in the outbox only" },
     { "notify.max_attempts", "8", T_INT, "delivery attempts before a notification is given up" },
@@ -86,7 +87,8 @@ static const s_entry_t s_table[] = {
     { "warn.visit_risk_high", "3", T_INT, "visit_risk: an aspect scored this makes it high severity" },
 
     { "city.deployment", "county", T_STR, "what this stack is: county or city" },
-    { "city.counties", "", T_STR, "city only: comma-separated name=endpoint of each county's bus" },
+    { "city.counties", "", T_STR, "city only: comma-separated county=tcp://host:port (its bus base, producers at fixed port offsets) or county.producer=endpoint; see deploy/city.conf" },
+    { "city.name", "", T_STR, "county only: this deployment's name, as city.locate reports it; empty = city.deployment" },
 };
 
 #define N_KEYS (sizeof s_table / sizeof s_table[0])

@@ -5,6 +5,7 @@
 #include "sais_log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,8 +281,75 @@ typedef struct {
     int64_t before, after, newly, no_longer, cost_before, cost_after;
 } sim_row_t;
 
+/* One simulate worker: every `stride`-th household from `offset`, with its own catalogue copy
+ * (a Lua state is single-threaded) and its own read transaction. */
+typedef struct {
+    sais_svc_t             *svc;
+    const Sais__Request    *req;
+    rules_catalog_t        *cat;
+    const overrides_t      *ov;
+    char *const            *regions;
+    size_t                  nreg;
+    size_t                  offset, stride;
+    size_t                  np;
+    sim_row_t              *rows;
+    int64_t                 evaluated;
+    int                     rc;
+} sim_worker_t;
+
+static int sim_scan(MDB_txn *txn, void *vctx)
+{
+    sim_worker_t *w = vctx;
+    char err[256];
+    rules_result_t *before = calloc(w->np ? w->np : 1, sizeof *before);
+    rules_result_t *after = calloc(w->np ? w->np : 1, sizeof *after);
+    MDB_cursor *cur = NULL;
+    int rc = (!before || !after) ? ENOMEM : mdb_cursor_open(txn, sais_svc_dbi(w->svc, RULES_DB_PICTURES), &cur);
+    MDB_val k, v;
+    size_t i = 0;
+    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
+        if (i % w->stride != w->offset)
+            continue;
+        Ver__Picture *pic = ver__picture__unpack(NULL, v.mv_size, v.mv_data);
+        if (!pic)
+            continue;
+        bool in = sais_req_sees_region(w->req, pic->region)
+                  && (w->nreg == 0 || sais_region_in_scope(pic->region, w->regions, w->nreg));
+        if (in && rules_evaluate_whatif(w->cat, pic, NULL, w->ov->v, w->ov->n, before, after, err, sizeof err) == 0) {
+            w->evaluated++;
+            for (size_t p = 0; p < w->np; p++) {
+                bool b = before[p].eligible, a = after[p].eligible;
+                w->rows[p].before += b;
+                w->rows[p].after += a;
+                w->rows[p].newly += a && !b;
+                w->rows[p].no_longer += b && !a;
+                if (before[p].period == RULES_KIND_MONTHLY) {
+                    w->rows[p].cost_before += b ? before[p].amount : 0;
+                    w->rows[p].cost_after += a ? after[p].amount : 0;
+                }
+            }
+            rules_results_clear(before, w->np);
+            rules_results_clear(after, w->np);
+        }
+        ver__picture__free_unpacked(pic, NULL);
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    free(before);
+    free(after);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static void *sim_thread(void *vw)
+{
+    sim_worker_t *w = vw;
+    w->rc = sais_store_read(sais_svc_store(w->svc), sim_scan, w);
+    return NULL;
+}
+
 int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
+    (void)txn;
     rules_state_t *st = sais_svc_state(svc);
     char err[256];
     json_t *body = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
@@ -292,13 +360,16 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
     size_t nreg = 0;
     int rc = 0;
     size_t np = rules_catalog_size(st->catalog);
-    sim_row_t *rows = calloc(np ? np : 1, sizeof *rows);
-    rules_result_t *before = calloc(np ? np : 1, sizeof *before);
-    rules_result_t *after = calloc(np ? np : 1, sizeof *after);
-    if (!rows || !before || !after) {
-        rc = ENOMEM;
-        goto out;
-    }
+    enum { MAX_WORKERS = 8 };
+    sim_worker_t workers[MAX_WORKERS];
+    rules_catalog_t *copies[MAX_WORKERS] = {0};
+    pthread_t tids[MAX_WORKERS];
+    size_t nworkers = (size_t)sais_config_int(sais_svc_config(svc), "rules.simulate_threads");
+    if (nworkers < 1)
+        nworkers = 1;
+    if (nworkers > MAX_WORKERS)
+        nworkers = MAX_WORKERS;
+    memset(workers, 0, sizeof workers);
     if (parse_overrides(st->catalog, json_object_get(body, "params"), &ov, reply) != 0)
         goto out;
     json_t *rj = json_object_get(body, "regions");
@@ -323,42 +394,46 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
         }
     }
     int64_t t0 = sais_clock_ms();
-    int64_t evaluated = 0;
-    rules_eval_opts_t opts = {.brief = true};
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), &cur)) != 0)
-        goto out;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Ver__Picture *pic = ver__picture__unpack(NULL, v.mv_size, v.mv_data);
-        if (!pic)
-            continue;
-        bool in = sais_req_sees_region(req, pic->region)
-                  && (nreg == 0 || sais_region_in_scope(pic->region, regions, nreg));
-        size_t nb = 0, na = 0;
-        if (in && rules_evaluate(st->catalog, pic, NULL, NULL, 0, &opts, before, &nb, err, sizeof err) == 0
-            && rules_evaluate(st->catalog, pic, NULL, ov.v, ov.n, &opts, after, &na, err, sizeof err) == 0) {
-            evaluated++;
-            for (size_t i = 0; i < np && i < nb && i < na; i++) {
-                bool b = before[i].eligible, a = after[i].eligible;
-                rows[i].before += b;
-                rows[i].after += a;
-                rows[i].newly += a && !b;
-                rows[i].no_longer += b && !a;
-                if (before[i].period == RULES_KIND_MONTHLY) {
-                    rows[i].cost_before += b ? before[i].amount : 0;
-                    rows[i].cost_after += a ? after[i].amount : 0;
-                }
-            }
-            rules_results_clear(before, nb);
-            rules_results_clear(after, na);
+    for (size_t i = 0; i < nworkers; i++) {
+        copies[i] = i == 0 ? st->catalog : rules_catalog_dup(st->catalog, err, sizeof err);
+        workers[i] = (sim_worker_t){svc, req, copies[i], &ov, regions, nreg, i, nworkers, np,
+                                    calloc(np ? np : 1, sizeof(sim_row_t)), 0, 0};
+        if (!copies[i] || !workers[i].rows) {
+            rc = ENOMEM;
+            nworkers = i + (copies[i] != NULL);
+            goto join;
         }
-        ver__picture__free_unpacked(pic, NULL);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND)
-        goto out;
-    rc = 0;
+    /* the worker on this thread goes last so the others start first */
+    size_t started = 0;
+    for (size_t i = 1; i < nworkers; i++) {
+        if (pthread_create(&tids[i], NULL, sim_thread, &workers[i]) != 0)
+            break;
+        started = i;
+    }
+    sim_thread(&workers[0]);
+    for (size_t i = started + 1; i < nworkers; i++)
+        sim_thread(&workers[i]); /* a thread that could not start: do its share here */
+    for (size_t i = 1; i <= started; i++)
+        pthread_join(tids[i], NULL);
+    int64_t evaluated = 0;
+    for (size_t i = 0; i < nworkers; i++) {
+        if (workers[i].rc != 0)
+            rc = workers[i].rc;
+        evaluated += workers[i].evaluated;
+        if (i > 0)
+            for (size_t p = 0; p < np; p++) {
+                workers[0].rows[p].before += workers[i].rows[p].before;
+                workers[0].rows[p].after += workers[i].rows[p].after;
+                workers[0].rows[p].newly += workers[i].rows[p].newly;
+                workers[0].rows[p].no_longer += workers[i].rows[p].no_longer;
+                workers[0].rows[p].cost_before += workers[i].rows[p].cost_before;
+                workers[0].rows[p].cost_after += workers[i].rows[p].cost_after;
+            }
+    }
+    if (rc != 0)
+        goto join;
+    sim_row_t *rows = workers[0].rows;
     sais_jw_t w;
     sais_jw_init(&w);
     sais_jw_obj(&w);
@@ -382,10 +457,13 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
     sais_jw_obj_end(&w);
     if (sais_reply_jw(reply, 200, &w) != 0)
         rc = ENOMEM;
+join:
+    for (size_t i = 0; i < MAX_WORKERS; i++) {
+        free(workers[i].rows);
+        if (i > 0)
+            rules_catalog_destroy(&copies[i]);
+    }
 out:
-    free(rows);
-    free(before);
-    free(after);
     json_decref(body);
     return rc;
 }

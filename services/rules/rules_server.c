@@ -81,7 +81,7 @@ static const char *const consumes[] = {"verify", NULL};
 static const sais_method_t methods[] = {
     {"policies.list", SAIS_M_READ, rules_policies_list},
     {"policies.evaluate", SAIS_M_READ, rules_policies_evaluate},
-    {"policies.simulate", SAIS_M_READ, rules_policies_simulate},
+    {"policies.simulate", SAIS_M_RAW, rules_policies_simulate},
     {"policies.reload", SAIS_M_RAW, rules_policies_reload},
     {"entitlements.list", SAIS_M_READ, rules_entitlements_list},
     {NULL, 0, NULL},
