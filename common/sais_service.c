@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CONSUMES 12
+#define MAX_CONSUMES 128  /* the city: five producers in each of up to 25 counties */
 #define MAX_PARKED   256
 
 typedef struct {
-    const char *producer;
+    char        producer[64];  /* the cursor's name (a producer, or a config source's name) */
     zsock_t    *dealer;
     char        endpoint[256];
     uint64_t    cursor;
@@ -613,7 +613,7 @@ static int load_cursors_fn(MDB_txn *txn, void *vctx)
 
 static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
 {
-    char path[600], key[64];
+    char path[600], key[96];
     const char *dir = sais_config_get(svc->cfg, "data.dir");
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "data", svc->def->name);
     svc->store = sais_store_open(path, svc->def->dbis, (size_t)sais_config_int(svc->cfg, "store.map_mb"), err, errlen);
@@ -638,7 +638,7 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
             return -1;
         }
         consumer_t *c = &svc->consumers[svc->nconsumers++];
-        c->producer = svc->def->consumes[i];
+        snprintf(c->producer, sizeof c->producer, "%s", svc->def->consumes[i]);
         snprintf(key, sizeof key, "%s.endpoint", c->producer);
         const char *ep = sais_config_get(svc->cfg, key);
         if (!ep || !*ep) {
@@ -646,6 +646,23 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
             return -1;
         }
         snprintf(c->endpoint, sizeof c->endpoint, "%s", ep);
+    }
+    if (svc->def->sources) {
+        size_t room = MAX_CONSUMES - svc->nconsumers;
+        sais_source_t *src = calloc(room ? room : 1, sizeof *src);
+        if (!src) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        int n = svc->def->sources(svc->cfg, src, room, err, errlen);
+        for (int i = 0; i < n && (size_t)i < room; i++) {
+            consumer_t *c = &svc->consumers[svc->nconsumers++];
+            snprintf(c->producer, sizeof c->producer, "%s", src[i].name);
+            snprintf(c->endpoint, sizeof c->endpoint, "%s", src[i].endpoint);
+        }
+        free(src);
+        if (n < 0)
+            return -1;
     }
     cursors_ctx_t cc = {svc};
     if (sais_store_read(svc->store, load_cursors_fn, &cc) != 0) {

@@ -79,6 +79,15 @@ typedef struct {
 typedef int (*sais_event_fn)(sais_svc_t *svc, MDB_txn *txn, const char *producer,
                              const Sais__Envelope *ev);
 
+/* One producer log to consume, for services whose producers are known only from config
+ * (the city aggregator reads the same producer in every county). `name` keys the cursor,
+ * is what on_event receives as `producer` and what bus.status lists; `endpoint` is where
+ * that log is served. */
+typedef struct {
+    char name[64];
+    char endpoint[256];
+} sais_source_t;
+
 typedef struct {
     const char          *name;
     const char *const   *dbis;       /* NULL-terminated; the runtime adds its own "_" ones */
@@ -91,6 +100,10 @@ typedef struct {
     /* Called every tick_ms (if both set): timers kept as state, deliveries, ... */
     void (*on_tick)(sais_svc_t *svc);
     int   tick_ms;
+    /* Optional, in addition to `consumes`: called once at start (before on_start) to list
+     * more logs to consume. Writes at most `max` entries to out and returns how many, or -1
+     * with a reason in err (the service does not start). */
+    int  (*sources)(const sais_config_t *cfg, sais_source_t *out, size_t max, char *err, size_t errlen);
 } sais_service_def_t;
 
 /* ---- for handlers */
