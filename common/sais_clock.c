@@ -195,7 +195,7 @@ long
 sais_date_parse(const char *s, size_t len)
 {
     long days;
-    return sais_date_read(s, len, &days) == 0 ? days : -1;
+    return sais_date_read(s, len, &days) == 0 ? days : SAIS_DATE_INVALID;
 }
 
 void

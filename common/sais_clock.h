@@ -6,6 +6,7 @@
 #ifndef SAIS_CLOCK_H
 #define SAIS_CLOCK_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,7 +23,9 @@ long sais_clock_today(void);
 /* Pins the clock (tests); NULL or "" unpins. Returns 0, or -1 if `rfc3339` does not parse. */
 int sais_clock_pin(const char *rfc3339);
 
-/* "YYYY-MM-DD" -> days since epoch; -1 if not a real date. Exactly 10 characters. */
+/* "YYYY-MM-DD" -> days since epoch (negative before 1970); SAIS_DATE_INVALID if not a real
+ * date. Exactly 10 characters. Test against SAIS_DATE_INVALID, not "< 0": 1969-12-31 is -1. */
+#define SAIS_DATE_INVALID LONG_MIN
 long sais_date_parse(const char *s, size_t len);
 
 /* Same, unambiguous (1969-12-31 is day -1): 0 and *days, or -1 if not a real date.

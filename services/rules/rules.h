@@ -32,6 +32,10 @@ typedef struct {
 /* rules_decide.c: applies the catalogue to one picture inside the consumer txn. */
 int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
                  Sais__Evidence *const *cause, size_t ncause);
+/* Grants the approved policies of an application or proactive case (intake's
+ * application.approved) with the given origin. */
+int rules_approve(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const char *origin,
+                  char *const *policies, size_t npolicies);
 /* Sum of one-off grants of `policy` to `hh` in the 365 days up to today, fen. */
 int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *policy, int64_t *out);
 /* Loads the catalogue named by config rules.policies_dir; NULL and "file:line: why" on error. */

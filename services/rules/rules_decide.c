@@ -98,7 +98,7 @@ static const char *beneficiary(const decide_ctx_t *c, const rules_result_t *r)
     return c->pic->head_id;
 }
 
-static int grant(const decide_ctx_t *c, const rules_result_t *r)
+static int grant(const decide_ctx_t *c, const rules_result_t *r, const char *origin)
 {
     uint64_t n;
     int rc = sais_next_id(sais_svc_store(c->svc), c->txn, "entitlement", &n);
@@ -116,7 +116,7 @@ static int grant(const decide_ctx_t *c, const rules_result_t *r)
     e.amount = r->amount;
     e.period = (char *)rules_kind_name(r->period);
     e.status = "active";
-    e.origin = "proactive";
+    e.origin = (char *)origin;
     e.granted_at = sais_clock_now();
     e.changed_at = e.granted_at;
     e.region = c->pic->region;
@@ -186,6 +186,49 @@ static int proactive_case(const decide_ctx_t *c, const rules_result_t *r)
     return sais_svc_emit(c->svc, c->txn, "case.proactive", c->pic->region, &pc.base);
 }
 
+/* A household sent to a caseworker as dibao/tekun that is no longer eligible (its income
+ * records arrived, say): the case is withdrawn, so intake can close it and warn stops treating
+ * the household as a proposed beneficiary. A later eligibility opens a new case. */
+static int withdraw_case(const decide_ctx_t *c, const rules_result_t *r)
+{
+    char key[200];
+    int kl = key2(key, sizeof key, c->pic->household_id, r->policy);
+    if (kl < 0)
+        return 0;
+    MDB_dbi cases = sais_svc_dbi(c->svc, RULES_DB_CASES);
+    MDB_val v;
+    int rc = sais_get(c->txn, cases, key, (size_t)kl, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    char id[32];
+    snprintf(id, sizeof id, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+    if ((rc = sais_del(c->txn, cases, key, (size_t)kl)) != 0)
+        return rc;
+    Rul__ProactiveCase pc = RUL__PROACTIVE_CASE__INIT;
+    Rul__Clause cl[32], *pcl[32];
+    size_t nc = r->nclauses < 32 ? r->nclauses : 32;
+    for (size_t i = 0; i < nc; i++) {
+        rul__clause__init(&cl[i]);
+        cl[i].clause = r->clauses[i].clause;
+        cl[i].passed = r->clauses[i].passed;
+        cl[i].detail = r->clauses[i].detail;
+        pcl[i] = &cl[i];
+    }
+    pc.case_id = id;
+    pc.household_id = c->pic->household_id;
+    pc.id_number = c->pic->head_id;
+    pc.region = c->pic->region;
+    pc.policy = (char *)r->policy;
+    pc.explanation = pcl;
+    pc.n_explanation = nc;
+    pc.evidence = (Sais__Evidence **)c->cause;
+    pc.n_evidence = c->ncause;
+    sais_info("household %s: proactive %s case %s withdrawn (no longer eligible)", c->pic->household_id, r->policy, id);
+    return sais_svc_emit(c->svc, c->txn, "case.withdrawn", c->pic->region, &pc.base);
+}
+
 static bool someone_incarcerated(const Ver__Picture *pic)
 {
     for (size_t i = 0; i < pic->n_members; i++)
@@ -224,7 +267,7 @@ static int apply_result(const decide_ctx_t *c, const rules_result_t *r)
     if (r->period == RULES_KIND_ONE_OFF) {
         if (!r->eligible || r->amount <= 0)
             return 0;
-        return r->automatic ? grant(c, r) : proactive_case(c, r);
+        return r->automatic ? grant(c, r, "proactive") : proactive_case(c, r);
     }
     char key[200];
     int kl = key2(key, sizeof key, c->pic->household_id, r->policy);
@@ -246,16 +289,24 @@ static int apply_result(const decide_ctx_t *c, const rules_result_t *r)
     bool live = cur && strcmp(cur->status, "stopped") != 0;
     if (r->eligible) {
         if (!live) {
-            rc = (r->automatic || r->period == RULES_KIND_STATUS) ? grant(c, r) : proactive_case(c, r);
+            rc = (r->automatic || r->period == RULES_KIND_STATUS) ? grant(c, r, "proactive") : proactive_case(c, r);
         } else if (strcmp(cur->status, "suspended") == 0 || cur->amount != r->amount) {
             const char *change = strcmp(cur->status, "suspended") == 0 ? "resumed" : "changed";
             rc = update(c, cur, r, "active", change, true);
         }
+    } else if (!live) {
+        rc = withdraw_case(c, r);
     } else if (live) {
         /* the only counted member(s) in prison: suspend; otherwise it ends */
         bool suspend = c->pic->counted == 0 && someone_incarcerated(c->pic);
         if (!(suspend && strcmp(cur->status, "suspended") == 0))
             rc = update(c, cur, r, suspend ? "suspended" : "stopped", suspend ? "suspended" : "stopped", false);
+        if (rc == 0 && !suspend) {
+            /* ended: a later eligibility is a new case for a caseworker */
+            rc = sais_del(c->txn, sais_svc_dbi(c->svc, RULES_DB_CASES), key, (size_t)kl);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+        }
     }
     if (cur)
         rul__entitlement__free_unpacked(cur, NULL);
@@ -296,5 +347,72 @@ int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
     rules_results_clear(results, np);
 done:
     free(results);
+    return rc;
+}
+
+/* An application (or a proactive case) approved in intake: grant what was approved, as the
+ * household stands now — a policy it no longer qualifies for is not granted (and said so in
+ * the log), one already in force is not granted twice. */
+int rules_approve(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const char *origin,
+                  char *const *policies, size_t npolicies)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    Ver__Picture *pic = NULL;
+    int rc = sais_get_pb(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), household_id, strlen(household_id),
+                         &ver__picture__descriptor, (ProtobufCMessage **)&pic);
+    if (rc == MDB_NOTFOUND) {
+        sais_warn("approval for unknown household %s ignored", household_id);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    size_t np = rules_catalog_size(st->catalog);
+    rules_result_t *results = calloc(np ? np : 1, sizeof *results);
+    if (!results) {
+        ver__picture__free_unpacked(pic, NULL);
+        return ENOMEM;
+    }
+    int64_t paid = 0;
+    rc = rules_paid_12m(svc, txn, household_id, "temp_medical", &paid);
+    rules_paid_t p = {"temp_medical", paid};
+    rules_history_t hist = {&p, 1};
+    if (rc == 0 && rules_evaluate_household(st->catalog, pic, &hist, NULL, 0, results) != 0)
+        rc = ENOMEM;
+    decide_ctx_t c = {svc, txn, pic, NULL, 0};
+    for (size_t i = 0; i < np && rc == 0; i++) {
+        const rules_result_t *r = &results[i];
+        bool approved = false;
+        for (size_t j = 0; j < npolicies && !approved; j++)
+            approved = strcmp(policies[j], r->policy) == 0;
+        if (!approved)
+            continue;
+        if (!r->eligible || r->error || (r->period == RULES_KIND_ONE_OFF && r->amount <= 0)) {
+            sais_warn("household %s: approved %s no longer qualifies; not granted", household_id, r->policy);
+            continue;
+        }
+        if (r->period != RULES_KIND_ONE_OFF) {
+            char key[200];
+            int kl = key2(key, sizeof key, household_id, r->policy);
+            MDB_val v;
+            Rul__Entitlement *cur = NULL;
+            int g = kl < 0 ? MDB_NOTFOUND : sais_get(txn, sais_svc_dbi(svc, RULES_DB_CURRENT), key, (size_t)kl, &v);
+            if (g == 0)
+                g = sais_get_pb(txn, sais_svc_dbi(svc, RULES_DB_ENTS), v.mv_data, v.mv_size,
+                                &rul__entitlement__descriptor, (ProtobufCMessage **)&cur);
+            bool live = g == 0 && cur && strcmp(cur->status, "stopped") != 0;
+            if (cur)
+                rul__entitlement__free_unpacked(cur, NULL);
+            if (g != 0 && g != MDB_NOTFOUND) {
+                rc = g;
+                break;
+            }
+            if (live)
+                continue;
+        }
+        rc = grant(&c, r, origin);
+    }
+    rules_results_clear(results, np);
+    free(results);
+    ver__picture__free_unpacked(pic, NULL);
     return rc;
 }

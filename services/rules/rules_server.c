@@ -1,6 +1,7 @@
 /* rules — the service table, catalogue loading and the event side; see rules.h. */
 #include "rules.h"
 #include "sais_log.h"
+#include "intake.pb-c.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,25 @@ static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *p
     return rc;
 }
 
+static int on_approved(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Itk__Application *a = itk__application__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!a || !*a->household_id) {
+        sais_warn("intake event %llu: garbled application.approved skipped", (unsigned long long)ev->seq);
+        if (a)
+            itk__application__free_unpacked(a, NULL);
+        return 0;
+    }
+    const char *origin = strcmp(a->origin, "proactive") == 0 ? "proactive" : "application";
+    int rc = rules_approve(svc, txn, a->household_id, origin, a->approved_policies, a->n_approved_policies);
+    itk__application__free_unpacked(a, NULL);
+    return rc;
+}
+
 static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
 {
+    if (strcmp(producer, "intake") == 0)
+        return strcmp(ev->type, "application.approved") == 0 ? on_approved(svc, txn, ev) : 0;
     if (strcmp(producer, "verify") != 0 || strcmp(ev->type, "household.changed") != 0)
         return 0;
     Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
@@ -77,7 +95,7 @@ static void on_stop(sais_svc_t *svc)
 
 static const char *const dbis[] = {RULES_DB_ENTS, RULES_DB_CURRENT, RULES_DB_ONEOFF,
                                    RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, NULL};
-static const char *const consumes[] = {"verify", NULL};
+static const char *const consumes[] = {"verify", "intake", NULL};
 static const sais_method_t methods[] = {
     {"policies.list", SAIS_M_READ, rules_policies_list},
     {"policies.evaluate", SAIS_M_READ, rules_policies_evaluate},

@@ -25,6 +25,7 @@ extern const sais_service_def_t verify_service;
 /* Bookkeeping that depends on the order and batching of the feeds, not only on the set of
  * facts: named with '_' so the state digest leaves it out (sais_store.h). */
 #define VERIFY_DB_SOURCES   "_sources"     /* source -> "batch_id|unix time" of its last fact */
+#define VERIFY_DB_WISHES    "wishes"       /* household_id|wish_id -> mch.Wish (fulfilled ones) */
 #define VERIFY_DB_VERSIONS  "_versions"    /* household_id -> be64 picture change counter */
 
 /* verify_api.c: the request handlers */

@@ -4,6 +4,7 @@
 #include "verify_picture.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
+#include "match.pb-c.h"
 #include "sais_clock.h"
 #include "sais_id.h"
 #include "sais_mask.h"
@@ -250,49 +251,79 @@ int verify_households_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *re
     return sais_reply_jw(reply, 200, &w);
 }
 
-/* Benefits newest first: collect, sort by granted_at descending, then write. */
+/* The happiness list: entitlements, one-off grants and fulfilled wishes, newest first. Each
+ * item is rendered on its own, then the items are sorted by date. */
 typedef struct {
-    Rul__Entitlement **v;
+    int64_t at;
+    char   *id;
+    char   *json;
+    size_t  len;
+} benefit_t;
+
+typedef struct {
+    benefit_t *v;
     size_t n, cap;
     int err;
-} ent_list_t;
+} benefit_list_t;
 
-static void collect_cb(sais_jw_t *w, const ProtobufCMessage *m, void *ctx)
+static void benefit_add(benefit_list_t *l, int64_t at, const char *id, sais_jw_t *w)
 {
-    (void)w;
-    ent_list_t *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        Rul__Entitlement **nv = realloc(l->v, cap * sizeof *nv);
-        if (!nv) {
-            l->err = 1;
-            return;
-        }
-        l->v = nv;
-        l->cap = cap;
-    }
-    size_t len = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) {
+    size_t len = 0;
+    char *json = sais_jw_take(w, &len);
+    char *idc = strdup(id);
+    if (!json || !idc || (l->n == l->cap && !(l->cap = l->cap ? l->cap * 2 : 16, l->v = realloc(l->v, l->cap * sizeof *l->v)))) {
+        free(json);
+        free(idc);
         l->err = 1;
         return;
     }
-    protobuf_c_message_pack(m, buf);
-    Rul__Entitlement *copy = rul__entitlement__unpack(NULL, len, buf);
-    free(buf);
-    if (!copy) {
-        l->err = 1;
-        return;
-    }
-    l->v[l->n++] = copy;
+    l->v[l->n++] = (benefit_t){at, idc, json, len};
+}
+
+static void ent_benefit_cb(sais_jw_t *unused, const ProtobufCMessage *m, void *ctx)
+{
+    (void)unused;
+    const Rul__Entitlement *e = (const Rul__Entitlement *)m;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_kstr(&w, "kind", strcmp(e->period, "one_off") == 0 ? "one_off_grant" : "entitlement");
+    sais_jw_kstr(&w, "policy", e->policy);
+    sais_jw_kstr(&w, "entitlement_id", e->entitlement_id);
+    sais_jw_kmoney(&w, "amount", e->amount);
+    sais_jw_kstr(&w, "period", e->period);
+    sais_jw_kstr(&w, "status", e->status);
+    sais_jw_kstr(&w, "origin", e->origin);
+    sais_jw_ktime(&w, "date", e->granted_at);
+    sais_jw_obj_end(&w);
+    benefit_add(ctx, e->granted_at, e->entitlement_id, &w);
+}
+
+static void wish_benefit_cb(sais_jw_t *unused, const ProtobufCMessage *m, void *ctx)
+{
+    (void)unused;
+    const Mch__Wish *x = (const Mch__Wish *)m;
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_kstr(&w, "kind", "wish");
+    sais_jw_kstr(&w, "wish_id", x->wish_id);
+    sais_jw_kstr(&w, "category", x->category);
+    sais_jw_kstr(&w, "title", x->title);
+    sais_jw_kstr(&w, "donor", x->donor);
+    sais_jw_kmoney(&w, "amount", x->value);
+    sais_jw_kstr(&w, "status", x->status);
+    sais_jw_ktime(&w, "date", x->fulfilled_at);
+    sais_jw_obj_end(&w);
+    benefit_add(ctx, x->fulfilled_at, x->wish_id, &w);
 }
 
 static int newest_first(const void *a, const void *b)
 {
-    const Rul__Entitlement *x = *(Rul__Entitlement *const *)a, *y = *(Rul__Entitlement *const *)b;
-    if (x->granted_at != y->granted_at)
-        return x->granted_at > y->granted_at ? -1 : 1;
-    return strcmp(y->entitlement_id, x->entitlement_id);
+    const benefit_t *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at > y->at ? -1 : 1;
+    return strcmp(y->id, x->id);
 }
 
 int verify_households_benefits(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
@@ -310,8 +341,10 @@ int verify_households_benefits(sais_svc_t *svc, MDB_txn *txn, const Sais__Reques
     ver__picture__free_unpacked(pic, NULL);
     if (!sees)
         return sais_reply_problem(reply, 403, "out_of_region", "the household is registered outside your regions");
-    ent_list_t l = {0};
-    rc = each_of_household(svc, txn, VERIFY_DB_ENTS, hh, &rul__entitlement__descriptor, collect_cb, NULL, &l);
+    benefit_list_t l = {0};
+    rc = each_of_household(svc, txn, VERIFY_DB_ENTS, hh, &rul__entitlement__descriptor, ent_benefit_cb, NULL, &l);
+    if (rc == 0)
+        rc = each_of_household(svc, txn, VERIFY_DB_WISHES, hh, &mch__wish__descriptor, wish_benefit_cb, NULL, &l);
     if (rc == 0 && l.err)
         rc = ENOMEM;
     sais_jw_t w;
@@ -322,23 +355,15 @@ int verify_households_benefits(sais_svc_t *svc, MDB_txn *txn, const Sais__Reques
         sais_jw_kstr(&w, "household_id", hh);
         sais_jw_key(&w, "items");
         sais_jw_arr(&w);
-        for (size_t i = 0; i < l.n; i++) {
-            const Rul__Entitlement *e = l.v[i];
-            sais_jw_obj(&w);
-            sais_jw_kstr(&w, "kind", strcmp(e->period, "one_off") == 0 ? "one_off_grant" : "entitlement");
-            sais_jw_kstr(&w, "policy", e->policy);
-            sais_jw_kstr(&w, "entitlement_id", e->entitlement_id);
-            sais_jw_kmoney(&w, "amount", e->amount);
-            sais_jw_kstr(&w, "period", e->period);
-            sais_jw_kstr(&w, "status", e->status);
-            sais_jw_ktime(&w, "date", e->granted_at);
-            sais_jw_obj_end(&w);
-        }
+        for (size_t i = 0; i < l.n; i++)
+            sais_jw_raw(&w, l.v[i].json, l.v[i].len);
         sais_jw_arr_end(&w);
         sais_jw_obj_end(&w);
     }
-    for (size_t i = 0; i < l.n; i++)
-        rul__entitlement__free_unpacked(l.v[i], NULL);
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.v[i].json);
+        free(l.v[i].id);
+    }
     free(l.v);
     if (rc != 0) {
         sais_jw_free(&w);

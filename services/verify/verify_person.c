@@ -58,7 +58,7 @@ static int key_cmp(const char *da, const char *ra, const char *db, const char *r
 
 static bool valid_date(const char *s)
 {
-    return s && strlen(s) == 10 && sais_date_parse(s, 10) >= 0;
+    return s && strlen(s) == 10 && sais_date_parse(s, 10) != SAIS_DATE_INVALID;
 }
 
 /* ---- arrays of sub-message pointers --------------------------------------------- */

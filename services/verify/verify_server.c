@@ -4,6 +4,7 @@
 #include "verify_picture.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
+#include "match.pb-c.h"
 #include "ingest.pb-c.h"
 #include "sais_clock.h"
 #include "sais_log.h"
@@ -493,8 +494,31 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
             sais_warn("warn event %llu: garbled alert skipped", (unsigned long long)ev->seq);
             return 0;
         }
-        int rc = keep_copy(svc, txn, VERIFY_DB_ALERTS, a->household_id, a->alert_id, &a->base);
+        /* only what a person or household read shows: the actions warn adds to an open
+         * alert are not announced, so whether a copy has them would depend on how warn's
+         * inputs interleaved, and verify's state must not */
+        Wrn__Alert view = WRN__ALERT__INIT;
+        view.alert_id = a->alert_id;
+        view.kind = a->kind;
+        view.severity = a->severity;
+        view.household_id = a->household_id;
+        view.id_number = a->id_number;
+        view.region = a->region;
+        view.status = a->status;
+        view.raised_at = a->raised_at;
+        view.detail = a->detail;
+        int rc = keep_copy(svc, txn, VERIFY_DB_ALERTS, a->household_id, a->alert_id, &view.base);
         wrn__alert__free_unpacked(a, NULL);
+        return rc;
+    }
+    if (strcmp(producer, "match") == 0 && strcmp(ev->type, "wish.fulfilled") == 0) {
+        Mch__Wish *w = mch__wish__unpack(NULL, ev->payload.len, ev->payload.data);
+        if (!w) {
+            sais_warn("match event %llu: garbled wish skipped", (unsigned long long)ev->seq);
+            return 0;
+        }
+        int rc = keep_copy(svc, txn, VERIFY_DB_WISHES, w->household_id, w->wish_id, &w->base);
+        mch__wish__free_unpacked(w, NULL);
         return rc;
     }
     return 0;
@@ -502,8 +526,9 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
 
 static const char *const dbis[] = {VERIFY_DB_PERSONS, VERIFY_DB_HOUSES, VERIFY_DB_PICTURES, VERIFY_DB_ENTS,
                                    VERIFY_DB_ALERTS, VERIFY_DB_REPORTS, VERIFY_DB_SOURCES, VERIFY_DB_VERSIONS,
+                                   VERIFY_DB_WISHES,
                                    NULL};
-static const char *const consumes[] = {"ingest", "rules", "warn", NULL};
+static const char *const consumes[] = {"ingest", "rules", "warn", "match", NULL};
 static const sais_method_t methods[] = {
     {"persons.get", SAIS_M_READ, verify_persons_get},
     {"households.get", SAIS_M_READ, verify_households_get},

@@ -87,6 +87,8 @@ done:
     return rc;
 }
 
+static int on_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev, const Rul__Entitlement *e);
+
 /* entitlement.*: what rules granted, changed, suspended, resumed or stopped. */
 int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
@@ -97,6 +99,45 @@ int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
             rul__entitlement__free_unpacked(e, NULL);
         return 0;
     }
+    int rc = on_entitlement(svc, txn, ev, e);
+    rul__entitlement__free_unpacked(e, NULL);
+    return rc;
+}
+
+/* case.proactive / case.withdrawn: rules found a household eligible for dibao or tekun and sent it to a
+ * caseworker. Until the case is decided the household is treated as a proposed dibao/tekun
+ * household (status "proposed"): an asset record that breaks the dibao limits meanwhile must
+ * reach the caseworker deciding the case. A proposed benefit is never "in force" for the
+ * beneficiary signals: nothing is being paid yet. */
+int warn_ev_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!pc || !pc->household_id || !*pc->household_id || !pc->case_id || !*pc->case_id) {
+        sais_warn("%s %llu without household or id skipped", ev->type, (unsigned long long)ev->seq);
+        if (pc)
+            rul__proactive_case__free_unpacked(pc, NULL);
+        return 0;
+    }
+    Rul__Entitlement e = RUL__ENTITLEMENT__INIT;
+    e.entitlement_id = pc->case_id;
+    e.household_id = pc->household_id;
+    e.id_number = pc->id_number;
+    e.policy = pc->policy;
+    e.amount = pc->amount;
+    e.period = "monthly";
+    bool withdrawn = strcmp(ev->type, "case.withdrawn") == 0;
+    e.status = withdrawn ? "withdrawn" : "proposed";
+    e.change = withdrawn ? "withdrawn" : "proposed";
+    e.region = pc->region;
+    e.granted_at = ev->occurred_at;
+    e.changed_at = ev->occurred_at;
+    int rc = on_entitlement(svc, txn, ev, &e);
+    rul__proactive_case__free_unpacked(pc, NULL);
+    return rc;
+}
+
+static int on_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev, const Rul__Entitlement *e)
+{
     warn_hh_t hh;
     warn_signals_t sigs = {0};
     int rc = warn_hh_load(svc, txn, e->household_id, &hh);
@@ -129,6 +170,5 @@ int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 done:
     warn_signals_clear(&sigs);
     warn_hh_clear(&hh);
-    rul__entitlement__free_unpacked(e, NULL);
     return rc;
 }

@@ -113,6 +113,7 @@ size_t warn_key_pair(char *out, size_t outlen, const char *a, const char *b);
 /* Events (warn_events.c), dispatched from the table in warn_server.c. */
 int warn_ev_household_changed(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int warn_ev_person(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
+int warn_ev_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int warn_alerts_acknowledge(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

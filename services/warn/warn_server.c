@@ -44,6 +44,8 @@ static const struct {
     {"rules", "entitlement.suspended", warn_ev_entitlement},
     {"rules", "entitlement.resumed", warn_ev_entitlement},
     {"rules", "entitlement.stopped", warn_ev_entitlement},
+    {"rules", "case.proactive", warn_ev_case},
+    {"rules", "case.withdrawn", warn_ev_case},
 };
 
 static int s_on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)

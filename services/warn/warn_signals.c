@@ -95,6 +95,15 @@ bool warn_ent_in_force(const warn_ent_t *e, const char *policy, long day)
     return day >= 0 && s_stops(e) && e->changed_on >= day;
 }
 
+/* A proactive case of `policy` awaiting a caseworker (see warn_ev_case). */
+static bool s_proposed(const warn_ent_t *e, size_t n, const char *policy)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_eq(e[i].status, "proposed") && s_eq(e[i].policy, policy))
+            return true;
+    return false;
+}
+
 bool warn_ents_in_force(const warn_ent_t *e, size_t n, const char *policy, long day)
 {
     for (size_t i = 0; i < n; i++)
@@ -382,8 +391,9 @@ static int s_household_conditions(const warn_params_t *p, const Ver__Picture *pi
     if (s_condition(out, flags, WARN_H_INCOME_DROP, holds, WARN_K_INCOME_DROP, "medium", "hrss", head, d))
         return -1;
     /* a dibao household: in force on the day the picture was computed (rules may already
-     * have stopped it because of this very picture) */
-    holds = warn_ents_in_force(ents, nents, "dibao", warn_day_parse(pic->as_of))
+     * have stopped it because of this very picture), or proposed and awaiting review */
+    holds = (warn_ents_in_force(ents, nents, "dibao", warn_day_parse(pic->as_of))
+             || s_proposed(ents, nents, "dibao"))
             && warn_assets_over(p, pic, d, sizeof d);
     return s_condition(out, flags, WARN_H_ASSETS, holds, WARN_K_ASSETS, "high", "assets", head, d);
 }

@@ -76,7 +76,10 @@ def run(victim, data):
         result = {}
 
         def post():
-            result["first"] = c.post_feed("medical", "med-big", medical)
+            try:
+                result["first"] = c.post_feed("medical", "med-big", medical)
+            except OSError as e:  # the connection broke under the partner: it will retry
+                result["first"] = (0, {"error": str(e)}, {})
 
         t = threading.Thread(target=post)
         t.start()
@@ -102,7 +105,10 @@ def run(victim, data):
         if st != 200:
             # the partner's retry of the whole batch (same id, same bytes)
             for _ in range(20):
-                st, rep, _ = c.post_feed("medical", "med-big", medical)
+                try:
+                    st, rep, _ = c.post_feed("medical", "med-big", medical)
+                except OSError:
+                    st = 0
                 if st == 200:
                     break
                 time.sleep(1)

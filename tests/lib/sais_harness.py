@@ -190,11 +190,37 @@ class Cluster:
         return r
 
     def status(self):
+        if self.mode != "split":
+            return self._status_from_metrics()
         r = self.cli("status", check=False)
         try:
             return json.loads(r.stdout)
         except ValueError:
             return None
+
+    def _status_from_metrics(self):
+        """The embedded process's services are on inproc://, out of the CLI's reach: read the
+        same heads and cursors from the gateway's /metrics."""
+        try:
+            st, body, _ = self.http.get("/metrics", key="", timeout=10)
+        except (urllib.error.URLError, OSError):
+            return None
+        if st != 200:
+            return None
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        out = {s: {"head": None, "cursors": {}} for s in SERVICES}
+        for line in text.splitlines():
+            if line.startswith("sais_bus_head{"):
+                svc = line.split('service="', 1)[1].split('"', 1)[0]
+                out.setdefault(svc, {"head": None, "cursors": {}})["head"] = int(line.rsplit(" ", 1)[1])
+            elif line.startswith("sais_bus_cursor{"):
+                con = line.split('consumer="', 1)[1].split('"', 1)[0]
+                prod = line.split('producer="', 1)[1].split('"', 1)[0]
+                out.setdefault(con, {"head": None, "cursors": {}})["cursors"][prod] = int(line.rsplit(" ", 1)[1])
+        for v in out.values():
+            if v["head"] is None:
+                v["head"] = 0
+        return out
 
     def quiescent(self, timeout=300):
         """Waits until every consumer's cursor equals its producer's head, twice in a row."""
