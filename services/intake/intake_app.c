@@ -301,6 +301,8 @@ void intake_app_json(sais_jw_t *w, const Itk__Application *a, bool masked)
     opt_str(w, "case_id", a->case_id);
     sais_jw_kstr(w, "filed_region", a->filed_region);
     sais_jw_kstr(w, "handled_region", a->handled_region);
+    /* the region a list filters on, named as every other resource names it */
+    sais_jw_kstr(w, "region", a->handled_region);
     sais_jw_kbool(w, "masked", masked);
     strv(w, "policies", a->policies, a->n_policies);
     opt_str(w, "phone", shown_phone);

@@ -226,8 +226,11 @@ static int lookup_person(sais_svc_t *svc, const Sais__Request *req, filed_t *f, 
     }
     if (status != 200) {
         free(out);
+        const char *why = status == SAIS_CALL_TIMEOUT ? "did not answer in time"
+                        : status < 0                  ? "is unreachable"
+                                                      : "could not answer";
         sais_reply_problem(reply, 503, "verify_unavailable",
-                           "the registry (verify) could not be asked who the applicant is (%d); try again", status);
+                           "the registry (verify) %s: who the applicant is cannot be looked up; try again", why);
         return 1;
     }
     json_t *p = sais_json_parse_object(out, n, NULL, 0);

@@ -424,6 +424,7 @@ static void run_job(job_ctx_t *j, char job)
             if (rc == MDB_CORRUPTED)
                 sais_error("application %s does not unpack; no more work on it", j->id);
             sais_svc_write(j->svc, drop_fn, j);
+            app_done(j->st, j->id);
             return;
         }
         if (rc != 0)
@@ -443,6 +444,7 @@ static void run_job(job_ctx_t *j, char job)
         } else {
             /* nothing left for intake to do (a reviewer decides, or it is final) */
             sais_svc_write(j->svc, drop_fn, j);
+            app_done(j->st, j->id);
         }
         intake_app_free(&a);
         if (!again)

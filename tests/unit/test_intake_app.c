@@ -154,6 +154,7 @@ static void test_json_full_and_masked(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "household_id")), "H330329000001");
     assert_string_equal(json_string_value(json_object_get(j, "filed_region")), "330326");
     assert_string_equal(json_string_value(json_object_get(j, "handled_region")), "330329");
+    assert_string_equal(json_string_value(json_object_get(j, "region")), "330329");
     assert_string_equal(json_string_value(json_object_get(j, "created_at")), "2026-11-23T08:00:00Z");
     assert_true(json_is_null(json_object_get(j, "case_id")));
     assert_true(json_is_false(json_object_get(j, "masked")));

@@ -44,6 +44,7 @@ static const struct {
 };
 
 static atomic_int verify_down;         /* verifications.create answers 503 */
+static atomic_int persons_down;        /* persons.get answers 503 */
 static atomic_int verify_calls;
 static atomic_int lag_left;            /* evaluate answers 404 for LAGGING this many times */
 static char last_idem[128];
@@ -69,6 +70,8 @@ static int fake_persons_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
 {
     (void)svc;
     (void)txn;
+    if (atomic_load(&persons_down))
+        return sais_reply_problem(reply, 503, "down", "verify is down for the test");
     int i = person_of(sais_req_param(req, "id_number"));
     if (i < 0)
         return sais_reply_problem(reply, 404, "unknown_person", "no person with this ID number in the registry");
@@ -634,6 +637,17 @@ static void test_services_not_answering(void **state)
     (void)state;
     env_t e;
     env_start(&e, "down");
+    /* no registry, no application: the caller is told to try again, nothing is stored */
+    atomic_store(&persons_down, 1);
+    json_t *p = call_json(&e, "applications.create", &PY_CW, NULL,
+                          "{\"id_number\":\"" PINGYANG "\",\"channel\":\"window\",\"filed_region\":\"330326\"}", 503, NULL);
+    assert_non_null(strstr(jstr(p, "detail"), "verify"));
+    json_decref(p);
+    atomic_store(&persons_down, 0);
+    p = call_json(&e, "applications.list", &ADMIN, NULL, NULL, 200, NULL);
+    assert_int_equal(json_array_size(json_object_get(p, "items")), 0);
+    json_decref(p);
+
     atomic_store(&verify_down, 1);
     int before = atomic_load(&verify_calls);
     char *id = file_app(&e, &PY_CW, PINGYANG, "330326", NULL);
