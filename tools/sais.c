@@ -94,6 +94,28 @@ static int parse_opts(int argc, char **argv, int from, opts_t *o)
     return 0;
 }
 
+/* A relative directory setting that does not exist from here is looked up beside the
+ * source tree the binary was built in (build/sais -> ./deploy/policies), so `build/sais up`
+ * works from any directory during development. Deployments give absolute paths. */
+static void resolve_dir(sais_config_t *cfg, const char *key)
+{
+    const char *v = sais_config_get(cfg, key);
+    char exe[512], path[1024], err[128];
+    if (!v || !*v || v[0] == '/' || access(v, F_OK) == 0)
+        return;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    snprintf(path, sizeof path, "%s/../%s", exe, v);
+    if (access(path, F_OK) == 0)
+        sais_config_set(cfg, key, path, err, sizeof err);
+}
+
 /* Defaults, then the file, then the environment, then the flags. */
 static sais_config_t *make_config(const opts_t *o)
 {
@@ -114,6 +136,8 @@ static sais_config_t *make_config(const opts_t *o)
         sais_config_destroy(&cfg);
         return NULL;
     }
+    resolve_dir(cfg, "rules.policies_dir");
+    resolve_dir(cfg, "gateway.web_dir");
     sais_log_level_t lvl;
     if (sais_log_level_parse(sais_config_get(cfg, "log.level"), &lvl) == 0)
         sais_log_set_level(lvl);
@@ -151,7 +175,7 @@ static void wait_for_signals(const sais_config_t *cfg)
 
 /* ------------------------------------------------------------------ demo city */
 
-static const char *const demo_sources[] = {"hukou", "hrss", "medical", "disability", "assets", "justice", "civil", NULL};
+static const char *const demo_sources[] = {"hukou", "hrss", "medical", "disability", "assets", "civil", "justice", NULL};
 
 static int load_demo(const sais_config_t *cfg)
 {
