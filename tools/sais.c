@@ -54,6 +54,7 @@ static int usage(void)
             "  sais load SOURCE FILE [--batch ID] [--config FILE]\n"
             "  sais digest SERVICE [--config FILE]\n"
             "  sais status [--config FILE]\n"
+            "  sais compare --month YYYY-MM [--config FILE]\n"
             "  sais audit verify --data DIR\n"
             "services: ingest verify rules warn intake match notify city gateway\n");
     return 2;
@@ -367,6 +368,45 @@ static int cmd_digest(int argc, char **argv)
     return rc;
 }
 
+/* The monthly cross-comparison (warn's compare.run) of a deployed stack: every signal re-run
+ * over the whole registry as a safety net. The same as POST /v1/admin/compare?month=. */
+static int cmd_compare(int argc, char **argv)
+{
+    opts_t o;
+    const char *month = NULL;
+    int j = 0;
+    char *rest[16];
+    for (int i = 0; i < argc && j < 15; i++) {
+        if (i >= 2 && !strcmp(argv[i], "--month") && i + 1 < argc) {
+            month = argv[++i];
+            continue;
+        }
+        rest[j++] = argv[i];
+    }
+    rest[j] = NULL;
+    if (parse_opts(j, rest, 2, &o) != 0 || o.npos || !month || strlen(month) != 7
+        || sais_month_parse(month, 7) < 0) {
+        fprintf(stderr, "sais compare: --month YYYY-MM is required\n");
+        return usage();
+    }
+    sais_config_t *cfg = make_config(&o);
+    if (!cfg)
+        return 1;
+    sais_client_t *cl = sais_client_new(cfg);
+    Sais__Reply *rep = NULL;
+    int rc = 1;
+    if (cl && sais_client_callv(cl, "warn", "compare.run", NULL, 0, 600000, &rep, "month", month, NULL) == SAIS_CALL_OK) {
+        printf("%.*s\n", (int)rep->body.len, (const char *)rep->body.data);
+        rc = rep->status == 200 ? 0 : 1;
+        sais__reply__free_unpacked(rep, NULL);
+    } else {
+        fprintf(stderr, "sais: warn does not answer\n");
+    }
+    sais_client_destroy(&cl);
+    sais_config_destroy(&cfg);
+    return rc;
+}
+
 /* Every service's bus.status as one JSON object: heads, cursors, map use. */
 static int cmd_status(int argc, char **argv)
 {
@@ -426,6 +466,8 @@ static int dispatch(int argc, char **argv)
         return cmd_digest(argc, argv);
     if (!strcmp(cmd, "status"))
         return cmd_status(argc, argv);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc, argv);
     if (!strcmp(cmd, "audit"))
         return cmd_audit(argc, argv);
     return usage();
