@@ -8,6 +8,7 @@
 - two_counties(): a small registry of two counties (Pingyang 330326, Cangnan 330327) loaded
   through the feeds, so that in-region and out-of-region are real.
 """
+import fcntl
 import json
 import math
 import os
@@ -97,6 +98,16 @@ def validator():
             raise RuntimeError("%s is not installed: the OpenAPI check runs Redocly CLI %s under Node.js >= 20.19 "
                                "(install nodejs and npm)" % (tool, REDOCLY_VERSION))
     os.makedirs(tools, exist_ok=True)
+    # ctest runs tests in parallel and several of them want the validator: one installs it
+    with open(os.path.join(tools, ".install.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _install(tools, cli, pkg)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _install(tools, cli, pkg):
     for name in ("package.json", "package-lock.json"):
         shutil.copyfile(os.path.join(HERE, name), os.path.join(tools, name))
     try:
@@ -132,13 +143,16 @@ def lint(spec_path):
 
 def bundle(spec_path):
     """The document as JSON (Python has no YAML parser): Redocly's bundle of it."""
-    dest = os.path.join(build_dir(), "tools", "openapi.bundled.json")
+    dest = os.path.join(build_dir(), "tools", "openapi.bundled.%d.json" % os.getpid())
     argv = validator() + ["bundle", spec_path, "--ext", "json", "-o", dest]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=_node_env(), cwd=SRC)
     if r.returncode != 0:
         raise RuntimeError("redocly bundle failed:\n%s%s" % (r.stdout, r.stderr))
-    with open(dest, encoding="utf-8") as f:
-        return json.load(f)
+    try:
+        with open(dest, encoding="utf-8") as f:
+            return json.load(f)
+    finally:
+        os.unlink(dest)
 
 
 # ---------------------------------------------------------------- the document and its schemas
