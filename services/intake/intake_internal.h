@@ -75,5 +75,6 @@ int intake_call(sais_svc_t *svc, const char *service, const char *method, const 
 void intake_on_tick(sais_svc_t *svc);
 /* case.proactive from rules -> an application waiting for review; in the consumer txn. */
 int intake_on_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
+int intake_on_withdrawn(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 
 #endif

@@ -28,6 +28,8 @@ static int s_on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const
 {
     if (ev->type && strcmp(producer, "rules") == 0 && strcmp(ev->type, "case.proactive") == 0)
         return intake_on_case(svc, txn, ev);
+    if (ev->type && strcmp(producer, "rules") == 0 && strcmp(ev->type, "case.withdrawn") == 0)
+        return intake_on_withdrawn(svc, txn, ev);
     return 0; /* entitlements and the rest are not intake's to act on */
 }
 

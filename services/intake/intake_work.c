@@ -590,3 +590,56 @@ out:
     rul__proactive_case__free_unpacked(pc, NULL);
     return rc;
 }
+
+/* rules withdrew a proactive case (the household no longer qualifies, e.g. its income records
+ * arrived after the registry): the application still waiting for a reviewer is closed as
+ * rejected by rules, with the reason. Announced as application.withdrawn, which sends the
+ * resident no SMS (nobody asked them); one already decided is left as it is. */
+int intake_on_withdrawn(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!pc) {
+        sais_warn("rules:%llu case.withdrawn does not unpack; skipped", (unsigned long long)ev->seq);
+        return 0;
+    }
+    int rc = 0;
+    Itk__Application *a = NULL;
+    size_t cl = strlen(pc->case_id);
+    MDB_val v;
+    char id[INTAKE_ID_MAX];
+    if (cl == 0 || cl > 64)
+        goto out;
+    rc = sais_get(txn, sais_svc_dbi(svc, INTAKE_DB_CASES), pc->case_id, cl, &v);
+    if (rc == MDB_NOTFOUND) {
+        rc = 0;
+        goto out;
+    }
+    if (rc != 0 || v.mv_size >= sizeof id)
+        goto out;
+    snprintf(id, sizeof id, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+    rc = intake_store_get(svc, txn, id, &a);
+    if (rc == MDB_NOTFOUND) {
+        rc = 0;
+        goto out;
+    }
+    if (rc != 0)
+        goto out;
+    if (intake_status_parse(a->status) != INTAKE_PENDING_REVIEW)
+        goto out;
+    char note[256];
+    snprintf(note, sizeof note, "proactive case %s withdrawn: the household no longer qualifies for %s",
+             pc->case_id, pc->policy);
+    if (intake_move(a, INTAKE_REJECTED, "rules", note) != 0) {
+        rc = ENOMEM;
+        goto out;
+    }
+    a->updated_at = sais_clock_now();
+    if ((rc = intake_store_put(svc, txn, a)) == 0 && (rc = intake_work_del(svc, txn, id)) == 0)
+        rc = sais_svc_emit(svc, txn, "application.withdrawn", a->handled_region, &a->base);
+    if (rc == 0)
+        sais_info("application %s closed: proactive case %s withdrawn", id, pc->case_id);
+out:
+    intake_app_free(&a);
+    rul__proactive_case__free_unpacked(pc, NULL);
+    return rc;
+}
