@@ -23,7 +23,7 @@ from sais_harness import SRC, Cluster, Results, make_id, ndjson  # noqa: E402
 
 R = Results()
 IDENTS = ["admin", "caseworker", "reviewer", "partner", "charity", "city", "auditor", "nokey", "deleted"]
-PENDING = {"city"}   # services whose routes may still answer 503 "does not answer ... yet"
+PENDING = set()
 
 # The table. One row per route: method, pattern, scoped ("in/out" requests differ) and the
 # status for each identity in IDENTS order. "201/403" is in-region/out-of-region; "200|409"
