@@ -20,7 +20,8 @@
  * accepted exactly once, every extra copy a duplicate, every bad copy rejected); and the first
  * permutation's answers are checked against what the records say, so an empty state cannot
  * pass. SAIS_PROPERTY_PERMUTATIONS (default 200) and SAIS_PROPERTY_SEED change the run;
- * SAIS_KEEP=1 keeps the data directory of a permutation that differs.
+ * SAIS_PROPERTY_VERBOSE=1 prints every report; SAIS_KEEP=1 keeps the data directory of a
+ * permutation that differs (compare with mdb_dump -s <dbi>).
  */
 #include <setjmp.h>
 #include <stdarg.h>
