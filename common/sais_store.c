@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,14 @@ static const char *const runtime_dbis[] = {"_events", "_cursors", "_idem", "_met
 #define SAIS_STORE_MAX_DBIS 48
 #define SAIS_STORE_MAX_RETRIES 12
 
+typedef struct group_req {
+    sais_txn_fn       fn;
+    void             *ctx;
+    int               rc;
+    bool              done;
+    struct group_req *next;
+} group_req_t;
+
 struct sais_store_t {
     MDB_env *env;
     char     dir[512];
@@ -25,6 +34,12 @@ struct sais_store_t {
     /* Every transaction holds this shared; growing the map takes it exclusively, because
      * mdb_env_set_mapsize may only be called with no transaction active in the process. */
     pthread_rwlock_t lock;
+    /* group commit (sais_store_write_grouped): a queue of waiting writers, one of which at a
+     * time leads a batch */
+    pthread_mutex_t  gmu;
+    pthread_cond_t   gcond;
+    group_req_t     *ghead, *gtail;
+    bool             gleading;
 };
 
 static int mkdir_p(const char *dir)
@@ -70,6 +85,12 @@ sais_store_t *sais_store_open(const char *dir, const char *const *dbis, size_t m
         return NULL;
     }
     if (pthread_rwlock_init(&self->lock, NULL) != 0) {
+        free(self);
+        snprintf(err, errlen, "cannot create lock");
+        return NULL;
+    }
+    if (pthread_mutex_init(&self->gmu, NULL) != 0 || pthread_cond_init(&self->gcond, NULL) != 0) {
+        pthread_rwlock_destroy(&self->lock);
         free(self);
         snprintf(err, errlen, "cannot create lock");
         return NULL;
@@ -140,6 +161,8 @@ void sais_store_destroy(sais_store_t **self_p)
     for (size_t i = 0; i < self->ndbi; i++)
         free(self->names[i]);
     pthread_rwlock_destroy(&self->lock);
+    pthread_mutex_destroy(&self->gmu);
+    pthread_cond_destroy(&self->gcond);
     free(self);
     *self_p = NULL;
 }
@@ -220,6 +243,71 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
     }
     sais_error("store %s: giving up after %d map growths", self->dir, SAIS_STORE_MAX_RETRIES);
     return -1;
+}
+
+/* One batch of grouped writers: each in a child transaction of the batch's. MDB_MAP_FULL
+ * (or any other LMDB failure) from any of them fails the whole batch, which sais_store_write
+ * grows and redoes from the first caller. */
+static int group_batch_fn(MDB_txn *txn, void *vctx)
+{
+    group_req_t *batch = vctx;
+    MDB_env *env = mdb_txn_env(txn);
+    for (group_req_t *r = batch; r; r = r->next) {
+        MDB_txn *child = NULL;
+        int rc = mdb_txn_begin(env, txn, 0, &child);
+        if (rc != 0)
+            return rc;
+        int x = r->fn(child, r->ctx);
+        if (x == 0) {
+            rc = mdb_txn_commit(child);
+            if (rc != 0)
+                return rc;
+            r->rc = 0;
+            continue;
+        }
+        mdb_txn_abort(child);
+        if (x == SAIS_TXN_ABORT || x == -1) {
+            r->rc = x;
+            continue;
+        }
+        return x; /* an LMDB code: MAP_FULL grows and redoes the batch; others fail it */
+    }
+    return 0;
+}
+
+int sais_store_write_grouped(sais_store_t *self, sais_txn_fn fn, void *ctx)
+{
+    group_req_t me = {fn, ctx, 0, false, NULL};
+    pthread_mutex_lock(&self->gmu);
+    if (self->gtail)
+        self->gtail->next = &me;
+    else
+        self->ghead = &me;
+    self->gtail = &me;
+    while (!me.done) {
+        if (self->gleading) {
+            pthread_cond_wait(&self->gcond, &self->gmu);
+            continue;
+        }
+        /* lead: take everything queued (our own request among it) into one transaction */
+        self->gleading = true;
+        group_req_t *batch = self->ghead;
+        self->ghead = self->gtail = NULL;
+        pthread_mutex_unlock(&self->gmu);
+        int rc = sais_store_write(self, group_batch_fn, batch);
+        pthread_mutex_lock(&self->gmu);
+        for (group_req_t *r = batch, *next; r; r = next) {
+            next = r->next;
+            if (rc != 0)
+                r->rc = -1;
+            r->next = NULL;
+            r->done = true;
+        }
+        self->gleading = false;
+        pthread_cond_broadcast(&self->gcond);
+    }
+    pthread_mutex_unlock(&self->gmu);
+    return me.rc;
 }
 
 int sais_store_read(sais_store_t *self, sais_txn_fn fn, void *ctx)

@@ -42,6 +42,14 @@ const char *sais_store_dir(sais_store_t *self);
 /* Runs fn in a write transaction (see the return convention above). Returns 0 when
  * committed, SAIS_TXN_ABORT if fn asked to abort, -1 on an LMDB failure (logged). */
 int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx);
+/* Group commit: the same contract as sais_store_write for one caller, but callers on other
+ * threads that arrive while a commit is under way are gathered and run together in the next
+ * transaction, each in a nested transaction of its own (so one caller's SAIS_TXN_ABORT or
+ * failure undoes only its own writes), with one synced commit for all of them. Each caller
+ * returns only after the commit that holds its writes — never earlier. For paths where many
+ * threads write small durable records (the gateway's audit chain). */
+int sais_store_write_grouped(sais_store_t *self, sais_txn_fn fn, void *ctx);
+
 /* Runs fn in a read-only transaction. Returns fn's value, or -1 if the txn cannot start. */
 int sais_store_read(sais_store_t *self, sais_txn_fn fn, void *ctx);
 

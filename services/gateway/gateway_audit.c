@@ -133,7 +133,7 @@ int gw_audit_append(sais_store_t *store, const gw_audit_in_t *e, uint64_t *seq)
 {
     append_ctx_t c = {.store = store, .in = e};
     sais_time_format(sais_clock_now(), c.at);
-    int rc = sais_store_write(store, append_cb, &c);
+    int rc = sais_store_write_grouped(store, append_cb, &c);
     if (rc != 0) {
         sais_error("gateway: audit append failed (%d)", rc);
         return -1;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,6 +223,65 @@ static void test_stale_readers_cleared(void **state)
     sais_store_destroy(&st);
 }
 
+typedef struct { sais_store_t *st; int id; int n; } gw_t;
+static int grouped_put(MDB_txn *txn, void *vctx)
+{
+    int *kv = vctx;
+    char k[32];
+    snprintf(k, sizeof k, "t%02d-%04d", kv[0], kv[1]);
+    int rc = sais_put(txn, sais_store_dbi(*(sais_store_t **)(kv + 2), "a"), k, strlen(k), "v", 1);
+    if (rc)
+        return rc;
+    return kv[1] % 10 == 7 ? SAIS_TXN_ABORT : 0; /* every tenth asks to be undone */
+}
+
+static void *grouped_writer(void *vw)
+{
+    gw_t *w = vw;
+    for (int i = 0; i < w->n; i++) {
+        int kv[2 + sizeof(sais_store_t *) / sizeof(int) + 1];
+        kv[0] = w->id;
+        kv[1] = i;
+        memcpy(kv + 2, &w->st, sizeof w->st);
+        int rc = sais_store_write_grouped(w->st, grouped_put, kv);
+        if (rc != (i % 10 == 7 ? SAIS_TXN_ABORT : 0))
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static int count_a(MDB_txn *txn, void *vctx)
+{
+    void **c = vctx;
+    MDB_stat st;
+    int rc = mdb_stat(txn, sais_store_dbi(c[0], "a"), &st);
+    *(size_t *)c[1] = st.ms_entries;
+    return rc;
+}
+
+static void test_group_commit(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("group", 1);   /* small: the batches must also survive growth */
+    enum { T = 8, N = 300 };
+    pthread_t th[T];
+    gw_t w[T];
+    for (int i = 0; i < T; i++) {
+        w[i] = (gw_t){st, i, N};
+        assert_int_equal(pthread_create(&th[i], NULL, grouped_writer, &w[i]), 0);
+    }
+    for (int i = 0; i < T; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+    size_t n = 0;
+    void *c[2] = {st, &n};
+    assert_int_equal(sais_store_read(st, count_a, c), 0);
+    assert_int_equal(n, T * N - T * (N / 10));   /* the undone ones are gone, the rest all there */
+    sais_store_destroy(&st);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sais-test-store-%d", (int)getpid());
@@ -231,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_counters_and_protobuf),
         cmocka_unit_test(test_stale_readers_cleared),
+        cmocka_unit_test(test_group_commit),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
