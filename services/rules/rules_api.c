@@ -135,6 +135,33 @@ static int parse_overrides(rules_catalog_t *cat, const json_t *params, overrides
     return 0;
 }
 
+/* What each one-off policy already paid the household in the last 365 days, as rules_decide
+ * counts it: a what-if (evaluate, simulate) must decide as rules would, and temp_medical's
+ * grant is net of earlier ones. Strings borrowed from the catalogue. */
+#define PAID_MAX 8
+typedef struct {
+    rules_paid_t v[PAID_MAX];
+    size_t       n;
+} paid_t;
+
+static int paid_history(sais_svc_t *svc, MDB_txn *txn, const rules_catalog_t *cat, const char *hh, paid_t *out)
+{
+    out->n = 0;
+    for (size_t i = 0; i < rules_catalog_size(cat) && out->n < PAID_MAX; i++) {
+        const rules_policy_info_t *pi = rules_catalog_policy(cat, i);
+        if (pi->kind != RULES_KIND_ONE_OFF)
+            continue;
+        int64_t sum = 0;
+        int rc = rules_paid_12m(svc, txn, hh, pi->id, &sum);
+        if (rc != 0)
+            return rc;
+        out->v[out->n].policy = pi->id;
+        out->v[out->n].paid_12m = sum;
+        out->n++;
+    }
+    return 0;
+}
+
 static int load_picture(sais_svc_t *svc, MDB_txn *txn, const char *hh, Ver__Picture **out)
 {
     return sais_get_pb(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), hh, strlen(hh), &ver__picture__descriptor,
@@ -223,11 +250,10 @@ int rules_policies_evaluate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
             ids[nids++] = json_string_value(v);
         }
     }
-    int64_t paid = 0;
-    if ((rc = rules_paid_12m(svc, txn, pic->household_id, "temp_medical", &paid)) != 0)
+    paid_t paid;
+    if ((rc = paid_history(svc, txn, st->catalog, pic->household_id, &paid)) != 0)
         goto out;
-    rules_paid_t p = {"temp_medical", paid};
-    rules_history_t hist = {&p, 1};
+    rules_history_t hist = {paid.v, paid.n};
     rules_eval_opts_t opts = {.policies = nids ? ids : NULL, .npolicies = nids};
     memset(results, 0, sizeof results);
     if (rules_catalog_size(st->catalog) > 32
@@ -239,6 +265,7 @@ int rules_policies_evaluate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
     sais_jw_init(&w);
     sais_jw_obj(&w);
     sais_jw_kstr(&w, "household_id", pic->household_id);
+    sais_jw_kstr(&w, "region", pic->region); /* whose parameter overrides applied */
     sais_jw_kstr(&w, "as_of", pic->as_of);
     sais_jw_key(&w, "results");
     sais_jw_arr(&w);
@@ -315,7 +342,13 @@ static int sim_scan(MDB_txn *txn, void *vctx)
             continue;
         bool in = sais_req_sees_region(w->req, pic->region)
                   && (w->nreg == 0 || sais_region_in_scope(pic->region, w->regions, w->nreg));
-        if (in && rules_evaluate_whatif(w->cat, pic, NULL, w->ov->v, w->ov->n, before, after, err, sizeof err) == 0) {
+        paid_t paid = {.n = 0};
+        if (in && (rc = paid_history(w->svc, txn, w->cat, pic->household_id, &paid)) != 0) {
+            ver__picture__free_unpacked(pic, NULL);
+            break;
+        }
+        rules_history_t hist = {paid.v, paid.n};
+        if (in && rules_evaluate_whatif(w->cat, pic, &hist, w->ov->v, w->ov->n, before, after, err, sizeof err) == 0) {
             w->evaluated++;
             for (size_t p = 0; p < w->np; p++) {
                 bool b = before[p].eligible, a = after[p].eligible;
@@ -513,11 +546,29 @@ static bool ent_matches(const Rul__Entitlement *e, const Sais__Request *req)
     return true;
 }
 
+/* A filter value outside its enumeration is a mistake (a typo would otherwise look like "no
+ * entitlements"): 422. */
+static bool one_of(const char *v, const char *const *allowed)
+{
+    if (!v || !*v)
+        return true;
+    for (size_t i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0)
+            return true;
+    return false;
+}
+
 int rules_entitlements_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
+    static const char *const statuses[] = {"active", "suspended", "stopped", NULL};
+    static const char *const origins[] = {"application", "proactive", NULL};
     int limit = sais_req_limit(req);
     if (limit < 0)
         return sais_reply_invalid(reply, "limit", "out_of_range", "limit is a whole number from 1 to 1000");
+    if (!one_of(sais_req_param(req, "status"), statuses))
+        return sais_reply_invalid(reply, "status", "out_of_range", "status is active, suspended or stopped");
+    if (!one_of(sais_req_param(req, "origin"), origins))
+        return sais_reply_invalid(reply, "origin", "out_of_range", "origin is application or proactive");
     const char *after = sais_req_param(req, "cursor");
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_ENTS), &cur);

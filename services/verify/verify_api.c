@@ -112,6 +112,13 @@ int verify_persons_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, 
         return sais_reply_problem(reply, 404, "unknown_person", "no person with this ID number in the registry");
     if (rc != 0)
         return rc;
+    /* Partners may report on someone before (or without) a household registration: verify
+     * keeps those facts for when the hukou record arrives, but until then the person is not
+     * in the registry (no region, no household) and is not shown as if they were. */
+    if (!*p->household_id) {
+        vst__person__free_unpacked(p, NULL);
+        return sais_reply_problem(reply, 404, "unknown_person", "no household registration for this ID number in the registry");
+    }
     if (!sais_req_sees_region(req, p->region)) {
         vst__person__free_unpacked(p, NULL);
         return sais_reply_problem(reply, 403, "out_of_region", "the person is registered outside your regions");

@@ -207,6 +207,10 @@ int verify_verifications_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Reque
             goto out;
         snprintf(hh, sizeof hh, "%s", p->household_id);
         vst__person__free_unpacked(p, NULL);
+        if (!*hh) {   /* known from another feed, never registered in a household */
+            rc = sais_reply_invalid(reply, "id_number", "unknown_person", "the person has no household registration in the registry");
+            goto out;
+        }
         h = hh;
     }
     if (!h || !*h || strlen(h) > 64) {
