@@ -541,13 +541,17 @@ def part_sighup():
         R.check(wait_for(flipped, 15), "after SIGHUP evaluate uses the line 1300.00 of params.lua")
         edit(params, "order {", "order {{")
         c.procs["up"].send_signal(signal.SIGHUP)
-        time.sleep(1.5)
-        R.check(c.procs["up"].poll() is None, "a SIGHUP with a broken params.lua leaves the process running")
+
+        def refused():
+            with open(os.path.join(tmp, "up.log"), "rb") as f:
+                return "reload refused" in f.read().decode(errors="replace")
+        R.check(wait_for(refused, 15), "a SIGHUP with a broken params.lua is refused")
+        with open(os.path.join(tmp, "up.log"), "rb") as f:
+            log = [ln for ln in f.read().decode(errors="replace").splitlines() if "reload refused" in ln]
+        R.check(bool(log) and "params.lua:" in log[-1], "the log names params.lua:line: %r" % (log[-1:],))
+        R.check(c.procs["up"].poll() is None, "the process keeps running")
         st, res = evaluate(c, {"household_id": HA})
         R.check(st == 200 and by_policy(res)["dibao"]["eligible"] is True, "and the catalogue it had keeps answering")
-        with open(os.path.join(tmp, "up.log"), "rb") as f:
-            log = f.read().decode(errors="replace")
-        R.check("params.lua:" in log, "the log names params.lua:line of the refused reload")
     finally:
         try:
             c.stop()
