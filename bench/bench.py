@@ -447,6 +447,8 @@ class Suite:
                     "machine": "%s, %d cores, %.0f GiB" % (platform.machine(), os.cpu_count(),
                                                          os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30),
                     "kernel": platform.release(),
+                    # other work on the machine makes every figure slower: the load says how much
+                    "loadavg_start": os.getloadavg()[0],
                     "git": subprocess.run(["git", "-C", SRC, "rev-parse", "--short", "HEAD"], capture_output=True,
                                           text=True).stdout.strip()}
         self.sais_bin = os.path.join(self.build, "sais")
@@ -476,6 +478,7 @@ class Suite:
             if self.pg:
                 self.pg.stop()
         self.env["elapsed_s"] = round(self.elapsed(), 1)
+        self.env["loadavg_end"] = os.getloadavg()[0]
         return self.write()
 
     def write(self):

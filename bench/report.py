@@ -30,7 +30,10 @@ def markdown(res):
     out = ["# SAIS benchmark — %s run" % env.get("mode"), "",
            "Run %s on %s (kernel %s), SAIS %s, PostgreSQL %s; %.0f s in all. Each cell: median (min–max, runs)."
            % (env.get("started"), env.get("machine"), env.get("kernel"), env.get("git"), env.get("postgresql", "—"),
-              env.get("elapsed_s", 0)), "",
+              env.get("elapsed_s", 0)),
+           "Load average (1 min) at the start %s, at the end %s: the machine has 2 cores, so anything above 2 "
+           "means other work shared them and every figure of this run is slower than the machine can do."
+           % (env.get("loadavg_start", "—"), env.get("loadavg_end", "—")), "",
            "| figure | unit | SAIS | peer | peer figure | ratio | target | result |",
            "|---|---|---|---|---|---|---|---|"]
     for f in res["figures"]:

@@ -97,11 +97,16 @@ class Sais:
             return None, None
         text = body.decode() if isinstance(body, bytes) else body
         lag, heads = 0, {}
+        nlag = 0
         for line in text.splitlines():
             if line.startswith("sais_bus_lag{"):
+                nlag += 1
                 lag += int(float(line.rsplit(" ", 1)[1]))
             elif line.startswith("sais_bus_head{"):
                 heads[line.split('"')[1]] = line.rsplit(" ", 1)[1]
+        # a service too busy to answer the gateway in time leaves its lines out: that is not
+        # a lag of 0, so the caller compares the number of consumers with the most it has seen
+        heads["_consumers"] = nlag
         return lag, heads
 
     def settle(self, timeout, stall=45):
@@ -111,12 +116,15 @@ class Sais:
         t0 = time.monotonic()
         last, stable = None, 0
         best, best_at = None, t0
+        most = 0
         while time.monotonic() - t0 < timeout:
             lag, heads = self.lag()
             snap = json.dumps(heads, sort_keys=True)
-            if lag == 0 and snap == last:
+            n = (heads or {}).get("_consumers", 0)
+            most = max(most, n)
+            if lag == 0 and snap == last and n == most:
                 stable += 1
-                if stable >= 2:
+                if stable >= 5:   # a quarter of a second with nothing moving
                     return time.monotonic() - t0
             else:
                 stable = 0
