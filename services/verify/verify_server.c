@@ -373,25 +373,106 @@ static int note_source(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f)
 {
     char v[160];
     int n = snprintf(v, sizeof v, "%s|%lld", f->batch_id, (long long)sais_clock_now());
-    return sais_put(txn, sais_svc_dbi(svc, VERIFY_DB_SOURCES), f->source, strlen(f->source), v, (size_t)n);
+    MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_SOURCES);
+    MDB_val have;
+    /* a batch's facts all say the same: write it once, not once per record */
+    if (sais_get(txn, dbi, f->source, strlen(f->source), &have) == 0 && have.mv_size == (size_t)n
+        && memcmp(have.mv_data, v, (size_t)n) == 0)
+        return 0;
+    return sais_put(txn, dbi, f->source, strlen(f->source), v, (size_t)n);
 }
 
-static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_set_t *dirty)
+/* The persons an envelope touches, each read and unpacked once and written back once at the
+ * end (an hrss batch brings twelve months per person: without this each record would be an
+ * unpack, a repack and a put of the whole person). Open addressing on the id number. */
+typedef struct {
+    Vst__Person *p;
+    bool         dirty;
+} cached_t;
+
+typedef struct {
+    cached_t *slots;
+    size_t    cap;
+} person_cache_t;
+
+static uint64_t id_hash(const char *s)
 {
-    MDB_dbi persons = sais_svc_dbi(svc, VERIFY_DB_PERSONS);
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int cache_init(person_cache_t *c, size_t nfacts)
+{
+    c->cap = 64;
+    while (c->cap < nfacts * 2)
+        c->cap *= 2;
+    c->slots = calloc(c->cap, sizeof *c->slots);
+    return c->slots ? 0 : -1;
+}
+
+static void cache_free(person_cache_t *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slots[i].p)
+            verify_person_destroy(&c->slots[i].p);
+    free(c->slots);
+    c->slots = NULL;
+}
+
+/* The cached slot for `id`, loading the person (or making a new one) on first use. */
+static int cache_get(sais_svc_t *svc, MDB_txn *txn, person_cache_t *c, const char *id, cached_t **out)
+{
+    size_t i = id_hash(id) & (c->cap - 1);
+    while (c->slots[i].p) {
+        if (strcmp(c->slots[i].p->id_number, id) == 0) {
+            *out = &c->slots[i];
+            return 0;
+        }
+        i = (i + 1) & (c->cap - 1);
+    }
     Vst__Person *p = NULL;
-    int rc = sais_get_pb(txn, persons, f->id_number, strlen(f->id_number), &vst__person__descriptor,
+    int rc = sais_get_pb(txn, sais_svc_dbi(svc, VERIFY_DB_PERSONS), id, strlen(id), &vst__person__descriptor,
                          (ProtobufCMessage **)&p);
     if (rc == MDB_NOTFOUND) {
-        p = verify_person_new(f->id_number);
+        /* a fact that changes nothing (a marriage of someone not registered yet) stores no
+         * person: it is only written back when dirty */
+        p = verify_person_new(id);
         if (!p)
             return ENOMEM;
-        /* a fact that changes nothing (a marriage of someone not registered yet) stores no
-         * person; it must not leave MDB_NOTFOUND behind as this transaction's result */
-        rc = 0;
     } else if (rc != 0) {
         return rc;
     }
+    c->slots[i].p = p;
+    c->slots[i].dirty = false;
+    *out = &c->slots[i];
+    return 0;
+}
+
+static int cache_flush(sais_svc_t *svc, MDB_txn *txn, person_cache_t *c)
+{
+    MDB_dbi persons = sais_svc_dbi(svc, VERIFY_DB_PERSONS);
+    for (size_t i = 0; i < c->cap; i++) {
+        cached_t *e = &c->slots[i];
+        if (!e->p || !e->dirty)
+            continue;
+        int rc = sais_put_pb(txn, persons, e->p->id_number, strlen(e->p->id_number), &e->p->base);
+        if (rc != 0)
+            return rc;
+        e->dirty = false;
+    }
+    return 0;
+}
+
+static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_set_t *dirty,
+                      person_cache_t *cache)
+{
+    cached_t *slot = NULL;
+    int rc = cache_get(svc, txn, cache, f->id_number, &slot);
+    if (rc != 0)
+        return rc;
+    Vst__Person *p = slot->p;
     /* Which batch brought a record depends on how the partner cut and repeated its feeds
      * (the first copy accepted wins), so the person is folded from the fact without it: the
      * same set of records gives the same person. ingest keeps source|record_id -> batch, and
@@ -401,14 +482,20 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
     verify_effect_t eff;
     verify_effect_init(&eff);
     if (verify_person_apply(p, &folded, &eff) != 0) {
-        /* ingest validated it, so this is a fact verify does not use (e.g. a future kind) */
+        /* ingest validated it, so this is a fact verify does not use (e.g. a future kind);
+         * verify_person_apply left the person untouched (or, out of memory, partly changed:
+         * then the whole transaction is redone) */
         sais_warn("fact %s/%s not applied", f->source, f->record_id);
         verify_effect_clear(&eff);
-        verify_person_destroy(&p);
         return 0;
     }
     if (eff.changed)
-        rc = sais_put_pb(txn, persons, f->id_number, strlen(f->id_number), &p->base);
+        slot->dirty = true;
+    if (slot->dirty && (strcmp(f->source, "hukou") == 0 || strcmp(eff.old_household_id, eff.new_household_id) != 0)) {
+        /* the household's region is read from its members' stored records below */
+        rc = sais_put_pb(txn, sais_svc_dbi(svc, VERIFY_DB_PERSONS), p->id_number, strlen(p->id_number), &p->base);
+        slot->dirty = false;
+    }
     if (rc == 0 && strcmp(eff.old_household_id, eff.new_household_id) != 0) {
         rc = household_member(svc, txn, eff.old_household_id, NULL, f->id_number, false);
         if (rc == 0 && *eff.new_household_id)
@@ -438,7 +525,6 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
     if (rc == 0)
         rc = note_source(svc, txn, f);
     verify_effect_clear(&eff);
-    verify_person_destroy(&p);
     return rc;
 }
 
@@ -450,9 +536,17 @@ static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
         return 0;
     }
     dirty_set_t dirty = {0};
+    person_cache_t cache;
+    if (cache_init(&cache, b->n_facts) != 0) {
+        ing__fact_batch__free_unpacked(b, NULL);
+        return ENOMEM;
+    }
     int rc = 0;
     for (size_t i = 0; i < b->n_facts && rc == 0; i++)
-        rc = apply_fact(svc, txn, b->facts[i], &dirty);
+        rc = apply_fact(svc, txn, b->facts[i], &dirty, &cache);
+    if (rc == 0)
+        rc = cache_flush(svc, txn, &cache);
+    cache_free(&cache);
     /* one picture per touched household per envelope: the output depends only on the log */
     for (size_t i = 0; i < dirty.n && rc == 0; i++)
         rc = refresh_household(svc, txn, &dirty.v[i]);
