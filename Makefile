@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all bootstrap build run test test-asan bench bench-quick clean
+.PHONY: all bootstrap build run test test-asan test-browser bench bench-quick clean
 
 all: build
 
@@ -24,6 +24,15 @@ test: bootstrap
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSAIS_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# The web console in headless Chromium against `sais up --demo`; not part of `make test`.
+# Debian's chromium (and a CJK font, so screenshots are legible) is installed here only.
+test-browser: build
+	@missing=""; for p in chromium fonts-wqy-microhei; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "test-browser: installing$$missing" >&2; apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@SAIS_BIN=$(CURDIR)/$(BUILD)/sais SAIS_SOURCE_DIR=$(CURDIR) SAIS_BUILD_DIR=$(CURDIR)/$(BUILD) python3 tests/browser/test_console.py
 
 bench: build
 	@bench/run.sh full
