@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all bootstrap build run test test-asan test-browser bench bench-quick clean
+.PHONY: all bootstrap build run test test-browser bench bench-quick clean
 
 all: build
 
