@@ -255,6 +255,10 @@ static int apply_justice(Vst__Person *p, const Ing__Fact *f, verify_effect_t *ef
         return -1;
     if (!valid_date(f->date))
         return -1;
+    /* another record of a stay already known (the procuratorate's after the prison's) changes
+     * nothing here, but warn adds it to the open beneficiary_incarcerated alert as evidence */
+    if (jailed && p->incarcerated && !s_eq(f->record_id, p->justice_record_id))
+        eff->happenings |= VERIFY_HAPPEN_INCARCERATED;
     if (!s_empty(p->justice_record_id)
         && key_cmp(f->date, f->record_id, p->justice_date, p->justice_record_id) <= 0)
         return 0;

@@ -1,7 +1,8 @@
 /* warn — the early-warning service (DESIGN.md, DOMAIN.md "Early-warning signals", API.md
  * "Early warning" and "Visits").
  *
- * Consumes verify's household.changed and person.event and rules' entitlement.* events,
+ * Consumes verify's household.changed and person.event, rules' entitlement.* and case.*
+ * events and intake's decisions on proactive cases (application.approved|rejected|withdrawn),
  * keeps alerts, visits, follow-ups and the dibao re-check schedule in its own LMDB, and
  * produces alert.raised, alert.evidence, alert.acknowledged and alert.resolved (payload
  * wrn.Alert). Methods: alerts.list, alerts.acknowledge, alerts.resolve, visits.create,

@@ -2,6 +2,7 @@
  * the consumer's write transaction that also advances the cursor, so an event is applied
  * exactly once. A payload that does not unpack is logged and skipped, never fatal. */
 #include "warn_internal.h"
+#include "intake.pb-c.h"
 #include "sais_clock.h"
 #include "sais_log.h"
 
@@ -133,6 +134,40 @@ int warn_ev_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
     e.changed_at = ev->occurred_at;
     int rc = on_entitlement(svc, txn, ev, &e);
     rul__proactive_case__free_unpacked(pc, NULL);
+    return rc;
+}
+
+/* application.approved|rejected|withdrawn: intake's decision on one of rules' proactive cases.
+ * The case stops being "proposed" (see warn_ev_case): a rejected or withdrawn case no longer
+ * makes the household a dibao household for assets_over_limit, and an approved one is
+ * followed by rules' grant, which does. A filed application (no case id) reaches warn only
+ * through what rules grants for it. */
+int warn_ev_application(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
+{
+    Itk__Application *a = itk__application__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!a) {
+        sais_warn("%s %llu does not unpack; skipped", ev->type, (unsigned long long)ev->seq);
+        return 0;
+    }
+    int rc = 0;
+    if (a->case_id && *a->case_id && a->household_id && *a->household_id) {
+        const char *decided = strcmp(ev->type, "application.approved") == 0    ? "approved"
+                              : strcmp(ev->type, "application.withdrawn") == 0 ? "withdrawn"
+                                                                               : "rejected";
+        Rul__Entitlement e = RUL__ENTITLEMENT__INIT;
+        e.entitlement_id = a->case_id;
+        e.household_id = a->household_id;
+        e.id_number = a->id_number;
+        e.policy = a->n_policies ? a->policies[0] : (char *)"";
+        e.period = "monthly";
+        e.status = (char *)decided;
+        e.change = (char *)decided;
+        e.region = a->handled_region;
+        e.granted_at = a->created_at;
+        e.changed_at = ev->occurred_at;
+        rc = on_entitlement(svc, txn, ev, &e);
+    }
+    itk__application__free_unpacked(a, NULL);
     return rc;
 }
 

@@ -115,6 +115,7 @@ int warn_ev_household_changed(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelop
 int warn_ev_person(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int warn_ev_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
+int warn_ev_application(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int warn_alerts_acknowledge(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int warn_alerts_resolve(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

@@ -27,7 +27,7 @@ static const sais_method_t s_methods[] = {
     {NULL, 0, NULL},
 };
 
-static const char *const s_consumes[] = {"verify", "rules", NULL};
+static const char *const s_consumes[] = {"verify", "rules", "intake", NULL};
 
 typedef int (*s_event_fn)(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 
@@ -46,6 +46,9 @@ static const struct {
     {"rules", "entitlement.stopped", warn_ev_entitlement},
     {"rules", "case.proactive", warn_ev_case},
     {"rules", "case.withdrawn", warn_ev_case},
+    {"intake", "application.approved", warn_ev_application},
+    {"intake", "application.rejected", warn_ev_application},
+    {"intake", "application.withdrawn", warn_ev_application},
 };
 
 static int s_on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)

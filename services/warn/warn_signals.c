@@ -162,8 +162,12 @@ bool warn_ent_relates(const char *kind, const warn_ent_t *e, long day)
 {
     if (day >= 0 && e->changed_on < day)
         return false;
+    /* what rules did to a benefit being paid; a grant, a proposed case and intake's decision
+     * on it are not reactions to the death or incarceration */
     if (s_eq(kind, WARN_K_DECEASED) || s_eq(kind, WARN_K_INCARCERATED))
-        return s_eq(e->period, "monthly") && !s_eq(e->change, "granted");
+        return s_eq(e->period, "monthly")
+               && (s_eq(e->change, "suspended") || s_eq(e->change, "resumed") || s_eq(e->change, "stopped")
+                   || s_eq(e->change, "amount_changed"));
     if (s_eq(kind, WARN_K_CATASTROPHIC))
         return s_eq(e->period, "one_off") && s_eq(e->change, "granted");
     return false;

@@ -90,8 +90,10 @@ void warn_ents_policies(const warn_ent_t *e, size_t n, long day, char *out, size
  * "entitlement dibao amount_changed 2400.00 -> 1200.00 (E1)". */
 void warn_ent_action(const warn_ent_t *e, char *out, size_t outlen);
 /* True if an alert of `kind` records what rules did with `e`: beneficiary_* alerts record
- * changes of monthly entitlements, catastrophic_medical the one-off grants. When day >= 0
- * only changes on or after `day` count (an alert raised after rules already reacted). */
+ * rules' reactions to monthly entitlements (suspended, resumed, stopped, amount_changed; not
+ * a grant, nor a proactive case and its decision), catastrophic_medical the one-off grants.
+ * When day >= 0 only changes on or after `day` count (an alert raised after rules already
+ * reacted). */
 bool warn_ent_relates(const char *kind, const warn_ent_t *e, long day);
 
 /* ---- conditions already signalled */

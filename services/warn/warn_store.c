@@ -166,6 +166,11 @@ warn_ent_t *warn_hh_ent_set(warn_hh_t *hh, const Rul__Entitlement *e, const char
     for (size_t i = 0; i < hh->nents && !x; i++)
         if (s_eq(hh->ents[i].entitlement_id, e->entitlement_id))
             x = &hh->ents[i];
+    /* a proactive case intake already decided stays decided, whichever producer's event
+     * reached warn first (intake's decision can overtake rules' case.proactive) */
+    if (x && s_eq(e->status, "proposed")
+        && (s_eq(x->status, "approved") || s_eq(x->status, "rejected") || s_eq(x->status, "withdrawn")))
+        return x;
     if (!x) {
         if (hh->nents == hh->capents) {
             size_t cap = hh->capents ? hh->capents * 2 : 4;
