@@ -551,6 +551,44 @@ static int case_app(sais_svc_t *svc, MDB_txn *txn, const Rul__ProactiveCase *pc,
     return intake_move(a, INTAKE_PENDING_REVIEW, "rules", note) == 0 ? 0 : ENOMEM;
 }
 
+static int refresh_case(sais_svc_t *svc, MDB_txn *txn, const char *id, const Rul__ProactiveCase *pc)
+{
+    Itk__Application *a = NULL;
+    int rc = intake_store_get(svc, txn, id, &a);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    bool same = a->n_decisions == 1 && strcmp(a->decisions[0]->policy, pc->policy) == 0
+                && a->decisions[0]->amount == pc->amount;
+    if (intake_status_parse(a->status) != INTAKE_PENDING_REVIEW || same) {
+        intake_app_free(&a);   /* decided already, or the same case sent again */
+        return 0;
+    }
+    for (size_t i = 0; i < a->n_decisions; i++)
+        itk__decision__free_unpacked(a->decisions[i], NULL);
+    free(a->decisions);
+    a->decisions = NULL;
+    a->n_decisions = 0;
+    Itk__Decision *d = NULL;
+    char money[SAIS_MONEY_BUF], note[256];
+    rc = intake_app_add_decision(a, pc->policy, true, pc->amount, "", false, "", &d) ? ENOMEM : 0;
+    for (size_t i = 0; rc == 0 && i < pc->n_explanation; i++) {
+        const Rul__Clause *c = pc->explanation[i];
+        if (intake_decision_add_clause(d, c->clause, c->passed, c->detail) != 0)
+            rc = ENOMEM;
+    }
+    snprintf(note, sizeof note, "proactive case %s updated by rules: %s %s on today's figures", pc->case_id,
+             pc->policy, sais_money_format(pc->amount, money));
+    if (rc == 0 && intake_app_add_step(a, sais_clock_now(), a->status, "rules", note) != 0)
+        rc = ENOMEM;
+    a->updated_at = sais_clock_now();
+    if (rc == 0)
+        rc = intake_store_put(svc, txn, a);
+    intake_app_free(&a);
+    return rc;
+}
+
 int intake_on_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
     Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, ev->payload.len, ev->payload.data);
@@ -568,8 +606,16 @@ int intake_on_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
     }
     MDB_val v;
     rc = sais_get(txn, sais_svc_dbi(svc, INTAKE_DB_CASES), pc->case_id, cl, &v);
-    if (rc == 0)
-        goto out; /* this case is an application already */
+    if (rc == 0) {
+        /* this case is an application already: rules sends it again when the amount changed
+         * while it waits, and the reviewer must decide on the figures of today */
+        char id[INTAKE_ID_MAX];
+        if (v.mv_size >= sizeof id)
+            goto out;
+        snprintf(id, sizeof id, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+        rc = refresh_case(svc, txn, id, pc);
+        goto out;
+    }
     if (rc != MDB_NOTFOUND)
         goto out;
     if (!(a = intake_app_new())) {

@@ -149,18 +149,34 @@ static int proactive_case(const decide_ctx_t *c, const rules_result_t *r)
     int kl = key2(key, sizeof key, c->pic->household_id, r->policy);
     if (kl < 0)
         return 0;
+    /* the cases record is "case_id|amount": a case still open whose amount changes (the
+     * household's income records arrived after its registry records, say) is sent again under
+     * the same id, so the reviewer decides on today's figures */
     MDB_val v;
+    char id[32], val[64];
     int rc = sais_get(c->txn, sais_svc_dbi(c->svc, RULES_DB_CASES), key, (size_t)kl, &v);
-    if (rc == 0)
-        return 0;
-    if (rc != MDB_NOTFOUND)
+    if (rc == 0) {
+        const char *bar = memchr(v.mv_data, '|', v.mv_size);
+        size_t il = bar ? (size_t)(bar - (const char *)v.mv_data) : v.mv_size;
+        long long was = -1;
+        if (bar) {
+            char num[24];
+            snprintf(num, sizeof num, "%.*s", (int)(v.mv_size - il - 1), bar + 1);
+            was = atoll(num);
+        }
+        if (was == (long long)r->amount || il >= sizeof id)
+            return 0;
+        snprintf(id, sizeof id, "%.*s", (int)il, (const char *)v.mv_data);
+    } else if (rc == MDB_NOTFOUND) {
+        uint64_t n;
+        if ((rc = sais_next_id(sais_svc_store(c->svc), c->txn, "case", &n)) != 0)
+            return rc;
+        snprintf(id, sizeof id, "C%010llu", (unsigned long long)n);
+    } else {
         return rc;
-    uint64_t n;
-    if ((rc = sais_next_id(sais_svc_store(c->svc), c->txn, "case", &n)) != 0)
-        return rc;
-    char id[32];
-    snprintf(id, sizeof id, "C%010llu", (unsigned long long)n);
-    if ((rc = sais_put(c->txn, sais_svc_dbi(c->svc, RULES_DB_CASES), key, (size_t)kl, id, strlen(id))) != 0)
+    }
+    int vl = snprintf(val, sizeof val, "%s|%lld", id, (long long)r->amount);
+    if ((rc = sais_put(c->txn, sais_svc_dbi(c->svc, RULES_DB_CASES), key, (size_t)kl, val, (size_t)vl)) != 0)
         return rc;
     Rul__ProactiveCase pc = RUL__PROACTIVE_CASE__INIT;
     Rul__Clause cl[32], *pcl[32];
@@ -203,7 +219,9 @@ static int withdraw_case(const decide_ctx_t *c, const rules_result_t *r)
     if (rc != 0)
         return rc;
     char id[32];
-    snprintf(id, sizeof id, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+    const char *bar = memchr(v.mv_data, '|', v.mv_size);
+    size_t il = bar ? (size_t)(bar - (const char *)v.mv_data) : v.mv_size;
+    snprintf(id, sizeof id, "%.*s", (int)il, (const char *)v.mv_data);
     if ((rc = sais_del(c->txn, cases, key, (size_t)kl)) != 0)
         return rc;
     Rul__ProactiveCase pc = RUL__PROACTIVE_CASE__INIT;

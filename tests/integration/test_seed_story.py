@@ -99,7 +99,11 @@ def main():
         if msgs:
             R.check("32160.00" in msgs[0]["body"], "the SMS names the amount: %s" % msgs[0]["body"])
 
-        st, person, _ = c.http.get("/v1/persons/" + HEAD, key=cw)
+        def person_with_grant():
+            st, p, _ = c.http.get("/v1/persons/" + HEAD, key=cw)
+            return (st, p) if st == 200 and any(e["policy"] == "temp_medical" for e in p.get("entitlements", [])) else None
+        got = wait_for(person_with_grant, "person")  # verify learns of the grant from rules' events
+        st, person = got if got else c.http.get("/v1/persons/" + HEAD, key=cw)[:2]
         R.check(st == 200 and person["medical_oop_12m"] == 40200.00 and person["household_id"] == HH,
                 "the person shows 40,200.00 out of pocket")
         R.check(st == 200 and person["income_monthly_avg_12m"] == 1000.00, "and 1,000.00 monthly income")
