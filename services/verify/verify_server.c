@@ -79,6 +79,9 @@ static int dirty_add(dirty_set_t *d, const char *hh, const char *region, const I
         if (!e->region)
             return -1;
     }
+    for (size_t j = 0; j < e->ncauses; j++)
+        if (strcmp(e->causes[j].source, f->source) == 0 && strcmp(e->causes[j].record_id, f->record_id) == 0)
+            return 0; /* the same record touched it twice (its household before and after) */
     if (e->ncauses < MAX_CAUSES) {
         size_t j = e->ncauses;
         e->cause_strs[j][0] = strdup(f->source);
