@@ -26,6 +26,7 @@
 #endif
 #include "rules.pb-c.h"
 #include "sais_service.h"
+#include "sais_test_support.h"
 #include "verify.pb-c.h"
 #include "warn.pb-c.h"
 
@@ -35,38 +36,13 @@
 #define P2 "330326197007020425"
 #define P3 "330329198001010019"
 
-/* ---------------------------------------------------------------- fake producers */
-
-static int fake_emit(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
-{
-    const char *type = sais_req_param(req, "type");
-    const char *region = sais_req_param(req, "region");
-    if (!type)
-        return sais_reply_invalid(reply, "type", "missing_field", "type is required");
-    int rc = sais_svc_emit_raw(svc, txn, type, region ? region : "", req->body.data, req->body.len);
-    if (rc != 0)
-        return rc;
-    return sais_reply_bytes(reply, 200, "text/plain", "ok", 2);
-}
-
-static const char *const no_dbis[] = {NULL};
-static const sais_method_t fake_methods[] = {{"emit", SAIS_M_WRITE, fake_emit}, {NULL, 0, NULL}};
-static const sais_service_def_t fakes[CITY_NPRODUCERS] = {
-    {.name = "verify", .dbis = no_dbis, .methods = fake_methods},
-    {.name = "rules", .dbis = no_dbis, .methods = fake_methods},
-    {.name = "warn", .dbis = no_dbis, .methods = fake_methods},
-    {.name = "intake", .dbis = no_dbis, .methods = fake_methods},
-    {.name = "match", .dbis = no_dbis, .methods = fake_methods},
-};
-
 /* ---------------------------------------------------------------- harness */
 
 static char tmpdir[256];
 
 static void set(sais_config_t *cfg, const char *k, const char *v)
 {
-    char err[256];
-    assert_int_equal(sais_config_set(cfg, k, v, err, sizeof err), 0);
+    sais_test_set(cfg, k, v);
 }
 
 typedef struct {
@@ -77,23 +53,14 @@ typedef struct {
 
 static void county_start(county_t *c, const char *name)
 {
-    char v[512], k[64];
-    c->cfg = sais_config_new();
-    assert_non_null(c->cfg);
-    snprintf(v, sizeof v, "%s/%s", tmpdir, name);
-    set(c->cfg, "data.dir", v);
+    const char *svcs[CITY_NPRODUCERS + 1];
+    for (int i = 0; i < CITY_NPRODUCERS; i++)
+        svcs[i] = city_producers[i];
+    svcs[CITY_NPRODUCERS] = NULL;
+    c->cfg = sais_test_config(tmpdir, name, svcs);
     set(c->cfg, "bus.fetch_wait_ms", "100");
     for (int i = 0; i < CITY_NPRODUCERS; i++) {
-        snprintf(k, sizeof k, "%s.endpoint", city_producers[i]);
-        snprintf(v, sizeof v, "inproc://%s-%s", name, city_producers[i]);
-        set(c->cfg, k, v);
-    }
-    for (int i = 0; i < CITY_NPRODUCERS; i++) {
-        const sais_service_def_t *d = NULL;
-        for (int k2 = 0; k2 < CITY_NPRODUCERS; k2++)
-            if (strcmp(fakes[k2].name, city_producers[i]) == 0)
-                d = &fakes[k2];
-        c->svc[i] = sais_service_start(d, c->cfg);
+        c->svc[i] = sais_service_start(sais_test_fake_producer(city_producers[i]), c->cfg);
         assert_non_null(c->svc[i]);
     }
     c->cl = sais_client_new(c->cfg);
@@ -110,17 +77,7 @@ static void county_stop(county_t *c)
 
 static void emit(county_t *c, const char *producer, const char *type, const char *region, const ProtobufCMessage *m)
 {
-    size_t n = m ? protobuf_c_message_get_packed_size(m) : 0;
-    uint8_t *buf = malloc(n ? n : 1);
-    assert_non_null(buf);
-    if (m)
-        protobuf_c_message_pack(m, buf);
-    Sais__Reply *rep = NULL;
-    int rc = sais_client_callv(c->cl, producer, "emit", buf, n, 5000, &rep, "type", type, "region", region, NULL);
-    free(buf);
-    assert_int_equal(rc, SAIS_CALL_OK);
-    assert_int_equal(rep->status, 200);
-    sais__reply__free_unpacked(rep, NULL);
+    sais_test_emit(c->cl, producer, type, region, m);
 }
 
 static void household(county_t *c, const char *hh, const char *region, const char *const *ids, size_t n)
@@ -203,40 +160,11 @@ static void application(county_t *c, const char *id, const char *region, const c
 
 static int call(sais_client_t *cl, const char *method, const char *role, const char *scope, char **out, ...)
 {
-    Sais__Request req = SAIS__REQUEST__INIT;
-    Sais__Caller caller = SAIS__CALLER__INIT;
-    Sais__Param params[4], *pp[4];
-    char *regions[1] = {(char *)scope};
-    size_t n = 0;
+    const sais_test_caller_t caller = {role, scope, NULL, "k-test"};
     va_list ap;
     va_start(ap, out);
-    const char *k;
-    while ((k = va_arg(ap, const char *)) && n < 4) {
-        sais__param__init(&params[n]);
-        params[n].key = (char *)k;
-        params[n].value = va_arg(ap, char *);
-        pp[n] = &params[n];
-        n++;
-    }
+    int status = sais_test_callv(cl, "city", method, &caller, NULL, NULL, 0, 5000, out, ap);
     va_end(ap);
-    req.method = (char *)method;
-    req.params = pp;
-    req.n_params = n;
-    if (role) {
-        caller.role = (char *)role;
-        caller.key_id = "k-test";
-        caller.regions = regions;
-        caller.n_regions = scope ? 1 : 0;
-        req.caller = &caller;
-    }
-    Sais__Reply *rep = NULL;
-    int rc = sais_client_call(cl, "city", &req, 5000, &rep);
-    if (rc != SAIS_CALL_OK)
-        return rc;
-    int status = rep->status;
-    if (out)
-        *out = strndup((const char *)rep->body.data, rep->body.len);
-    sais__reply__free_unpacked(rep, NULL);
     return status;
 }
 
@@ -249,13 +177,7 @@ static json_t *call_json(sais_client_t *cl, const char *method, const char *role
     const char *v1 = k1 ? va_arg(ap, const char *) : NULL;
     va_end(ap);
     int st = call(cl, method, role, scope, &out, k1, v1, NULL);
-    if (st != want)
-        fprintf(stderr, "%s: status %d, want %d: %s\n", method, st, want, out ? out : "");
-    assert_int_equal(st, want);
-    json_t *j = json_loads(out, 0, NULL);
-    free(out);
-    assert_non_null(j);
-    return j;
+    return sais_test_expect_json(method, st, want, out);
 }
 
 static int64_t jint(json_t *o, const char *path)
@@ -298,14 +220,9 @@ static json_t *county_row(json_t *stats, const char *region)
 
 static sais_config_t *city_cfg(const char *dir, const char *deployment)
 {
-    char v[1024];
-    sais_config_t *cfg = sais_config_new();
-    assert_non_null(cfg);
-    snprintf(v, sizeof v, "%s/%s", tmpdir, dir);
-    set(cfg, "data.dir", v);
+    static const char *const svcs[] = {"city", NULL};
+    sais_config_t *cfg = sais_test_config(tmpdir, dir, svcs);
     set(cfg, "bus.fetch_wait_ms", "100");
-    snprintf(v, sizeof v, "inproc://%s-city", dir);
-    set(cfg, "city.endpoint", v);
     set(cfg, "city.deployment", deployment);
     return cfg;
 }
@@ -508,15 +425,14 @@ static void test_county_deployment(void **state)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-test-citysvc-%d", (int)getpid());
+    if (sais_test_tmpdir_make(tmpdir, sizeof tmpdir, "test-citysvc") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_city_deployment),
         cmocka_unit_test(test_county_deployment),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
+    if (sais_test_tmpdir_remove(tmpdir) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "sais_bus.h"
 #include "sais_clock.h"
 #include "sais_service.h"
+#include "sais_test_support.h"
 
 static const char *const prod_dbis[] = {"items", NULL};
 static const char *const cons_dbis[] = {"seen", NULL};
@@ -85,37 +86,19 @@ static char tmpdir[256];
 
 static sais_config_t *make_cfg(void)
 {
-    sais_config_t *cfg = sais_config_new();
-    char err[256];
-    assert_non_null(cfg);
-    assert_int_equal(sais_config_set(cfg, "data.dir", tmpdir, err, sizeof err), 0);
-    assert_int_equal(sais_config_set(cfg, "ingest.endpoint", "inproc://t-ingest", err, sizeof err), 0);
-    assert_int_equal(sais_config_set(cfg, "verify.endpoint", "inproc://t-verify", err, sizeof err), 0);
-    assert_int_equal(sais_config_set(cfg, "bus.fetch_wait_ms", "200", err, sizeof err), 0);
-    return cfg;
+    static const char *const svcs[] = {"ingest", "verify", NULL};
+    return sais_test_config(tmpdir, NULL, svcs);
 }
 
 static int call(sais_client_t *cl, const char *svc, const char *method, const char *v, const char *idem,
                 char *out, size_t outlen)
 {
-    Sais__Request req = SAIS__REQUEST__INIT;
-    Sais__Param p = SAIS__PARAM__INIT, *pp = &p;
-    Sais__Reply *rep = NULL;
-    req.method = (char *)method;
-    if (v) {
-        p.key = "v";
-        p.value = (char *)v;
-        req.params = &pp;
-        req.n_params = 1;
-    }
-    req.idempotency_key = (char *)(idem ? idem : "");
-    int rc = sais_client_call(cl, svc, &req, 1000, &rep);
-    if (rc != SAIS_CALL_OK)
-        return rc;
-    int status = rep->status;
-    if (out)
-        snprintf(out, outlen, "%.*s", (int)rep->body.len, (const char *)rep->body.data);
-    sais__reply__free_unpacked(rep, NULL);
+    char *body = NULL;
+    int status = v ? sais_test_call(cl, svc, method, NULL, idem ? idem : "", NULL, 0, 1000, &body, "v", v, NULL)
+                   : sais_test_call(cl, svc, method, NULL, idem ? idem : "", NULL, 0, 1000, &body, NULL);
+    if (out && body)
+        snprintf(out, outlen, "%s", body);
+    free(body);
     return status;
 }
 
@@ -232,15 +215,14 @@ static void test_store_grows_on_map_full(void **state)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-test-service-%d", (int)getpid());
+    if (sais_test_tmpdir_make(tmpdir, sizeof tmpdir, "test-service") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_grows_on_map_full),
         cmocka_unit_test(test_events_flow_and_survive_restart),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
+    if (sais_test_tmpdir_remove(tmpdir) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
     return rc;
 }

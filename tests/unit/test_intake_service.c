@@ -20,6 +20,7 @@
 
 #include "sais_clock.h"
 #include "sais_service.h"
+#include "sais_test_support.h"
 #include "intake.h"
 #include "intake.pb-c.h"
 #include "rules.pb-c.h"
@@ -156,16 +157,6 @@ static int fake_policies_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request
                                             "id", "temp_medical"));
 }
 
-static int fake_emit(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
-{
-    Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, req->body.len, req->body.data);
-    if (!pc)
-        return sais_reply_invalid(reply, "body", "bad_payload", "does not unpack");
-    int rc = sais_svc_emit(svc, txn, "case.proactive", pc->region, &pc->base);
-    rul__proactive_case__free_unpacked(pc, NULL);
-    return rc ? rc : sais_reply_bytes(reply, 200, "text/plain", "ok", 2);
-}
-
 static const char *const no_dbis[] = {NULL};
 static const sais_method_t verify_methods[] = {
     {"persons.get", SAIS_M_RAW, fake_persons_get},
@@ -175,7 +166,7 @@ static const sais_method_t verify_methods[] = {
 static const sais_method_t rules_methods[] = {
     {"policies.evaluate", SAIS_M_RAW, fake_evaluate},
     {"policies.list", SAIS_M_RAW, fake_policies_list},
-    {"emit", SAIS_M_WRITE, fake_emit},
+    {"emit", SAIS_M_WRITE, sais_test_fake_emit},
     {NULL, 0, NULL},
 };
 static const sais_service_def_t fake_verify = {.name = "verify", .dbis = no_dbis, .methods = verify_methods};
@@ -193,20 +184,9 @@ typedef struct {
 
 static void env_start(env_t *e, const char *name)
 {
-    char err[256], v[512];
-    memset(e, 0, sizeof *e);
-    e->cfg = sais_config_new();
-    assert_non_null(e->cfg);
-    snprintf(v, sizeof v, "%s/%s", tmpdir, name);
-    assert_int_equal(sais_config_set(e->cfg, "data.dir", v, err, sizeof err), 0);
     static const char *const svcs[] = {"verify", "rules", "intake", NULL};
-    for (size_t i = 0; svcs[i]; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "%s.endpoint", svcs[i]);
-        snprintf(v, sizeof v, "inproc://%s-%s", name, svcs[i]);
-        assert_int_equal(sais_config_set(e->cfg, key, v, err, sizeof err), 0);
-    }
-    assert_int_equal(sais_config_set(e->cfg, "bus.fetch_wait_ms", "200", err, sizeof err), 0);
+    memset(e, 0, sizeof *e);
+    e->cfg = sais_test_config(tmpdir, name, svcs);
     e->verify = sais_service_start(&fake_verify, e->cfg);
     e->rules = sais_service_start(&fake_rules, e->cfg);
     e->intake = sais_service_start(&intake_service, e->cfg);
@@ -241,42 +221,9 @@ static const who_t LC_CW = {"caseworker", "330302", "鹿城社工", "k-lc"};
 static int callv(env_t *e, const char *method, const who_t *who, const char *idem, const char *body,
                  char **out, va_list ap)
 {
-    Sais__Request req = SAIS__REQUEST__INIT;
-    Sais__Caller caller = SAIS__CALLER__INIT;
-    Sais__Param params[8], *pp[8];
-    char *regions[1] = {who && who->scope ? (char *)who->scope : NULL};
-    size_t n = 0;
-    const char *k;
-    while ((k = va_arg(ap, const char *)) && n < 8) {
-        sais__param__init(&params[n]);
-        params[n].key = (char *)k;
-        params[n].value = va_arg(ap, char *);
-        pp[n] = &params[n];
-        n++;
-    }
-    req.method = (char *)method;
-    req.params = pp;
-    req.n_params = n;
-    req.body.data = (uint8_t *)body;
-    req.body.len = body ? strlen(body) : 0;
-    req.idempotency_key = (char *)(idem ? idem : "");
-    if (who) {
-        caller.role = (char *)who->role;
-        caller.name = (char *)who->name;
-        caller.key_id = (char *)who->key;
-        caller.regions = regions;
-        caller.n_regions = who->scope ? 1 : 0;
-        req.caller = &caller;
-    }
-    Sais__Reply *rep = NULL;
-    int rc = sais_client_call(e->cl, "intake", &req, 8000, &rep);
-    if (rc != SAIS_CALL_OK)
-        return rc;
-    int status = rep->status;
-    if (out)
-        *out = strndup((const char *)rep->body.data, rep->body.len);
-    sais__reply__free_unpacked(rep, NULL);
-    return status;
+    const sais_test_caller_t caller = {who ? who->role : NULL, who ? who->scope : NULL, who ? who->name : NULL,
+                                       who ? who->key : NULL};
+    return sais_test_callv(e->cl, "intake", method, &caller, idem, body, body ? strlen(body) : 0, 8000, out, ap);
 }
 
 /* Calls and parses the JSON answer, asserting its status. Params: key, value, ..., NULL. */
@@ -288,13 +235,7 @@ static json_t *call_json(env_t *e, const char *method, const who_t *who, const c
     va_start(ap, want);
     int st = callv(e, method, who, idem, body, &out, ap);
     va_end(ap);
-    if (st != want)
-        fprintf(stderr, "%s: status %d, want %d: %s\n", method, st, want, out ? out : "");
-    assert_int_equal(st, want);
-    json_t *j = json_loads(out, 0, NULL);
-    free(out);
-    assert_non_null(j);
-    return j;
+    return sais_test_expect_json(method, st, want, out);
 }
 
 static char *file_app(env_t *e, const who_t *who, const char *id, const char *region, const char *extra)
@@ -705,12 +646,7 @@ static void emit_case(env_t *e, const char *case_id, const char *id_number, cons
     pc.n_explanation = 1;
     pc.evidence = &pev;
     pc.n_evidence = 1;
-    uint8_t buf[512];
-    size_t n = rul__proactive_case__pack(&pc, buf);
-    Sais__Reply *rep = NULL;
-    assert_int_equal(sais_client_callv(e->cl, "rules", "emit", buf, n, 5000, &rep, NULL), SAIS_CALL_OK);
-    assert_int_equal(rep->status, 200);
-    sais__reply__free_unpacked(rep, NULL);
+    sais_test_emit(e->cl, "rules", "case.proactive", region, &pc.base);
 }
 
 /* The applications of rules' case `case_id` in Taishun's queue. */
@@ -814,8 +750,7 @@ static void test_proactive_cases(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-intake-XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (sais_test_tmpdir_make(tmpdir, sizeof tmpdir, "intake") != 0)
         return -1;
     return sais_clock_pin(NOW);
 }
@@ -823,9 +758,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return sais_test_tmpdir_remove(tmpdir);
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 
 #include "sais_clock.h"
 #include "sais_service.h"
+#include "sais_test_support.h"
 #include "match.h"
 #include "match.pb-c.h"
 #include "verify.pb-c.h"
@@ -25,22 +26,6 @@
 #define NOW "2026-11-23T08:00:00Z"
 #define HEAD1 "11010519491231002X"   /* a valid ID (DOMAIN.md's example) */
 #define WIFE1 "440524188001010014"
-
-/* ---------------------------------------------------------------- fake verify */
-
-static int fake_emit(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
-{
-    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, req->body.len, req->body.data);
-    if (!hc)
-        return sais_reply_invalid(reply, "body", "bad_payload", "does not unpack");
-    int rc = sais_svc_emit(svc, txn, "household.changed", hc->picture ? hc->picture->region : "", &hc->base);
-    ver__household_changed__free_unpacked(hc, NULL);
-    return rc != 0 ? rc : sais_reply_bytes(reply, 200, "text/plain", "ok", 2);
-}
-
-static const char *const no_dbis[] = {NULL};
-static const sais_method_t fake_methods[] = {{"emit", SAIS_M_WRITE, fake_emit}, {NULL, 0, NULL}};
-static const sais_service_def_t fake_verify = {.name = "verify", .dbis = no_dbis, .methods = fake_methods};
 
 /* ---------------------------------------------------------------- harness */
 
@@ -55,21 +40,10 @@ typedef struct {
 
 static void env_start(env_t *e, const char *name)
 {
-    char err[256], v[512];
-    memset(e, 0, sizeof *e);
-    e->cfg = sais_config_new();
-    assert_non_null(e->cfg);
-    snprintf(v, sizeof v, "%s/%s", tmpdir, name);
-    assert_int_equal(sais_config_set(e->cfg, "data.dir", v, err, sizeof err), 0);
     static const char *const svcs[] = {"verify", "match", NULL};
-    for (size_t i = 0; svcs[i]; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "%s.endpoint", svcs[i]);
-        snprintf(v, sizeof v, "inproc://%s-%s", name, svcs[i]);
-        assert_int_equal(sais_config_set(e->cfg, key, v, err, sizeof err), 0);
-    }
-    assert_int_equal(sais_config_set(e->cfg, "bus.fetch_wait_ms", "200", err, sizeof err), 0);
-    e->verify = sais_service_start(&fake_verify, e->cfg);
+    memset(e, 0, sizeof *e);
+    e->cfg = sais_test_config(tmpdir, name, svcs);
+    e->verify = sais_service_start(sais_test_fake_producer("verify"), e->cfg);
     e->match = sais_service_start(&match_service, e->cfg);
     assert_non_null(e->verify);
     assert_non_null(e->match);
@@ -99,41 +73,8 @@ static const who_t INTERNAL = {NULL, NULL, NULL, NULL};
 
 static int callv(env_t *e, const char *method, const who_t *who, const char *body, char **out, va_list ap)
 {
-    Sais__Request req = SAIS__REQUEST__INIT;
-    Sais__Caller caller = SAIS__CALLER__INIT;
-    Sais__Param params[8], *pp[8];
-    char *regions[1] = {(char *)who->scope};
-    size_t n = 0;
-    const char *k;
-    while ((k = va_arg(ap, const char *)) && n < 8) {
-        sais__param__init(&params[n]);
-        params[n].key = (char *)k;
-        params[n].value = va_arg(ap, char *);
-        pp[n] = &params[n];
-        n++;
-    }
-    req.method = (char *)method;
-    req.params = pp;
-    req.n_params = n;
-    req.body.data = (uint8_t *)body;
-    req.body.len = body ? strlen(body) : 0;
-    if (who->role) {
-        caller.role = (char *)who->role;
-        caller.name = (char *)who->name;
-        caller.key_id = (char *)who->key_id;
-        caller.regions = regions;
-        caller.n_regions = who->scope ? 1 : 0;
-        req.caller = &caller;
-    }
-    Sais__Reply *rep = NULL;
-    int rc = sais_client_call(e->cl, "match", &req, 5000, &rep);
-    if (rc != SAIS_CALL_OK)
-        return rc;
-    int status = rep->status;
-    if (out)
-        *out = strndup((const char *)rep->body.data, rep->body.len);
-    sais__reply__free_unpacked(rep, NULL);
-    return status;
+    const sais_test_caller_t caller = {who->role, who->scope, who->name, who->key_id};
+    return sais_test_callv(e->cl, "match", method, &caller, NULL, body, body ? strlen(body) : 0, 5000, out, ap);
 }
 
 /* Calls `method` and checks the status; returns the JSON answer (caller decrefs). The
@@ -145,13 +86,7 @@ static json_t *call(env_t *e, const char *method, const who_t *who, const char *
     va_start(ap, want);
     int st = callv(e, method, who, body, &out, ap);
     va_end(ap);
-    if (st != want)
-        fprintf(stderr, "%s: status %d, want %d: %s\n", method, st, want, out ? out : "");
-    assert_int_equal(st, want);
-    json_t *j = json_loads(out, 0, NULL);
-    free(out);
-    assert_non_null(j);
-    return j;
+    return sais_test_expect_json(method, st, want, out);
 }
 
 static const char *jstr(const json_t *o, const char *k)
@@ -163,14 +98,6 @@ static const char *jstr(const json_t *o, const char *k)
 static const char *err_code(const json_t *p)
 {
     return jstr(json_array_get(json_object_get(p, "errors"), 0), "code");
-}
-
-static uint64_t cursor_of(env_t *e, const char *producer)
-{
-    json_t *j = call(e, "bus.status", &INTERNAL, NULL, 200, NULL);
-    uint64_t c = (uint64_t)json_integer_value(json_object_get(json_object_get(j, "cursors"), producer));
-    json_decref(j);
-    return c;
 }
 
 /* A household of `n` members in `region`; the first is the head, with a phone. */
@@ -198,23 +125,8 @@ static void household(env_t *e, const char *hid, const char *region, const char 
     pic.head_phone = (char *)phone;
     hc.picture = &pic;
     hc.reason = "hukou";
-    size_t len = ver__household_changed__get_packed_size(&hc);
-    uint8_t *buf = malloc(len);
-    assert_non_null(buf);
-    ver__household_changed__pack(&hc, buf);
-    Sais__Request req = SAIS__REQUEST__INIT;
-    req.method = "emit";
-    req.body.data = buf;
-    req.body.len = len;
-    Sais__Reply *rep = NULL;
-    assert_int_equal(sais_client_call(e->cl, "verify", &req, 5000, &rep), SAIS_CALL_OK);
-    assert_int_equal(rep->status, 200);
-    sais__reply__free_unpacked(rep, NULL);
-    free(buf);
-    e->seq_verify++;
-    for (int i = 0; i < 500 && cursor_of(e, "verify") < e->seq_verify; i++)
-        usleep(10000);
-    assert_int_equal(cursor_of(e, "verify"), e->seq_verify);
+    sais_test_emit(e->cl, "verify", "household.changed", region, &hc.base);
+    sais_test_wait_cursor(e->cl, "match", "verify", ++e->seq_verify);
 }
 
 static void one_person_household(env_t *e, const char *hid, const char *region, const char *id,
@@ -583,14 +495,13 @@ static void test_match_service(void **state)
 int main(void)
 {
     sais_clock_pin(NOW);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-test-match-%d", (int)getpid());
+    if (sais_test_tmpdir_make(tmpdir, sizeof tmpdir, "test-match") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_service),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
+    if (sais_test_tmpdir_remove(tmpdir) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "rules.pb-c.h"
 #include "sais_clock.h"
+#include "sais_test_support.h"
 #include "warn.pb-c.h"
 
 #define SECRET "s3cret-for-the-test-receiver"
@@ -261,23 +262,10 @@ static char tmpdir[256];
 
 static sais_config_t *make_cfg(const char *sub, const char *sms, const char *max_attempts)
 {
-    sais_config_t *cfg = sais_config_new();
-    char err[256], dir[400];
-    assert_non_null(cfg);
-    snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
     /* endpoints per test, so that a failed test's actors cannot hold the next test's */
-    char ep[5][64];
-    const char *names[] = {"rules", "warn", "intake", "match", "notify"};
-    for (int i = 0; i < 5; i++)
-        snprintf(ep[i], sizeof ep[i], "inproc://tn-%s-%s", sub, names[i]);
+    static const char *const names[] = {"rules", "warn", "intake", "match", "notify", NULL};
+    sais_config_t *cfg = sais_test_config(tmpdir, sub, names);
     const char *kv[][2] = {
-        {"data.dir", dir},
-        {"rules.endpoint", ep[0]},
-        {"warn.endpoint", ep[1]},
-        {"intake.endpoint", ep[2]},
-        {"match.endpoint", ep[3]},
-        {"notify.endpoint", ep[4]},
-        {"bus.fetch_wait_ms", "200"},
         {"notify.sms_endpoint", sms},
         {"notify.backoff_ms", "40"},
         {"notify.backoff_max_ms", "160"},
@@ -285,7 +273,7 @@ static sais_config_t *make_cfg(const char *sub, const char *sms, const char *max
         {"notify.http_timeout_ms", "2000"},
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-        assert_int_equal(sais_config_set(cfg, kv[i][0], kv[i][1], err, sizeof err), 0);
+        sais_test_set(cfg, kv[i][0], kv[i][1]);
     return cfg;
 }
 
@@ -300,46 +288,18 @@ static const who_t INTERNAL = {NULL, NULL};
 static int call(sais_client_t *cl, const char *svc, const char *method, who_t who, const char *body,
                 json_t **out, ...)
 {
-    Sais__Request req = SAIS__REQUEST__INIT;
-    Sais__Param ps[12], *pp[12];
-    Sais__Caller caller = SAIS__CALLER__INIT;
-    char *regions[1] = {(char *)who.region};
-    size_t n = 0;
+    const sais_test_caller_t caller = {who.role, who.region, NULL, "k1"};
+    char *text = NULL;
     va_list ap;
     va_start(ap, out);
-    const char *k;
-    while ((k = va_arg(ap, const char *)) != NULL && n < 12) {
-        sais__param__init(&ps[n]);
-        ps[n].key = (char *)k;
-        ps[n].value = va_arg(ap, char *);
-        pp[n] = &ps[n];
-        n++;
-    }
+    int status = sais_test_callv(cl, svc, method, &caller, NULL, body, body ? strlen(body) : 0, 3000,
+                                 out ? &text : NULL, ap);
     va_end(ap);
-    req.method = (char *)method;
-    req.params = pp;
-    req.n_params = n;
-    if (who.role) {
-        caller.role = (char *)who.role;
-        caller.key_id = "k1";
-        caller.regions = regions;
-        caller.n_regions = who.region ? 1 : 0;
-        req.caller = &caller;
-    }
-    if (body) {
-        req.body.data = (uint8_t *)body;
-        req.body.len = strlen(body);
-    }
-    Sais__Reply *rep = NULL;
-    int rc = sais_client_call(cl, svc, &req, 3000, &rep);
-    if (rc != SAIS_CALL_OK)
-        return rc;
-    int status = rep->status;
-    if (out) {
+    if (text) {
         json_error_t jerr;
-        *out = json_loadb((const char *)rep->body.data, rep->body.len, 0, &jerr);
+        *out = json_loads(text, 0, &jerr);
+        free(text);
     }
-    sais__reply__free_unpacked(rep, NULL);
     return status;
 }
 
@@ -702,15 +662,14 @@ int main(void)
     sais_clock_pin("2026-11-23T08:00:00Z");
     if (sodium_init() < 0)
         return 1;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-test-notify-%d", (int)getpid());
+    if (sais_test_tmpdir_make(tmpdir, sizeof tmpdir, "test-notify") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_down_then_up_exactly_once_in_order),
         cmocka_unit_test(test_failures_and_no_gateway),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
+    if (sais_test_tmpdir_remove(tmpdir) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
     return rc;
 }

@@ -17,41 +17,13 @@
 
 #include "sais_clock.h"
 #include "sais_service.h"
+#include "sais_test_support.h"
 #include "rules.pb-c.h"
 #include "verify.pb-c.h"
 #include "warn.h"
 #include "warn.pb-c.h"
 
 #define NOW "2026-11-23T08:00:00Z"
-
-/* ---------------------------------------------------------------- fake producers */
-
-static int fake_emit(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
-{
-    const char *type = sais_req_param(req, "type");
-    const char *region = sais_req_param(req, "region");
-    ProtobufCMessage *m = NULL;
-    if (!type)
-        return sais_reply_invalid(reply, "type", "missing_field", "type is required");
-    if (strcmp(type, "household.changed") == 0)
-        m = (ProtobufCMessage *)ver__household_changed__unpack(NULL, req->body.len, req->body.data);
-    else if (strcmp(type, "person.event") == 0)
-        m = (ProtobufCMessage *)ver__person_event__unpack(NULL, req->body.len, req->body.data);
-    else
-        m = (ProtobufCMessage *)rul__entitlement__unpack(NULL, req->body.len, req->body.data);
-    if (!m)
-        return sais_reply_invalid(reply, "body", "bad_payload", "does not unpack");
-    int rc = sais_svc_emit(svc, txn, type, region ? region : "", m);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (rc != 0)
-        return rc;
-    return sais_reply_bytes(reply, 200, "text/plain", "ok", 2);
-}
-
-static const char *const no_dbis[] = {NULL};
-static const sais_method_t fake_methods[] = {{"emit", SAIS_M_WRITE, fake_emit}, {NULL, 0, NULL}};
-static const sais_service_def_t fake_verify = {.name = "verify", .dbis = no_dbis, .methods = fake_methods};
-static const sais_service_def_t fake_rules = {.name = "rules", .dbis = no_dbis, .methods = fake_methods};
 
 /* ---------------------------------------------------------------- harness */
 
@@ -66,23 +38,12 @@ typedef struct {
 
 static void env_start(env_t *e, const char *name)
 {
-    char err[256], v[512];
-    memset(e, 0, sizeof *e);
-    e->cfg = sais_config_new();
-    assert_non_null(e->cfg);
-    snprintf(v, sizeof v, "%s/%s", tmpdir, name);
-    assert_int_equal(sais_config_set(e->cfg, "data.dir", v, err, sizeof err), 0);
     static const char *const svcs[] = {"verify", "rules", "warn", NULL};
-    for (size_t i = 0; svcs[i]; i++) {
-        char key[64];
-        snprintf(key, sizeof key, "%s.endpoint", svcs[i]);
-        snprintf(v, sizeof v, "inproc://%s-%s", name, svcs[i]);
-        assert_int_equal(sais_config_set(e->cfg, key, v, err, sizeof err), 0);
-    }
-    assert_int_equal(sais_config_set(e->cfg, "bus.fetch_wait_ms", "200", err, sizeof err), 0);
-    assert_int_equal(sais_config_set(e->cfg, "warn.visit_code_ttl_s", "60", err, sizeof err), 0);
-    e->verify = sais_service_start(&fake_verify, e->cfg);
-    e->rules = sais_service_start(&fake_rules, e->cfg);
+    memset(e, 0, sizeof *e);
+    e->cfg = sais_test_config(tmpdir, name, svcs);
+    sais_test_set(e->cfg, "warn.visit_code_ttl_s", "60");
+    e->verify = sais_service_start(sais_test_fake_producer("verify"), e->cfg);
+    e->rules = sais_service_start(sais_test_fake_producer("rules"), e->cfg);
     e->warn = sais_service_start(&warn_service, e->cfg);
     assert_non_null(e->verify);
     assert_non_null(e->rules);
@@ -105,41 +66,8 @@ static void env_stop(env_t *e)
 static int callv(env_t *e, const char *svc, const char *method, const char *role, const char *scope,
                  const void *body, size_t len, char **out, va_list ap)
 {
-    Sais__Request req = SAIS__REQUEST__INIT;
-    Sais__Caller caller = SAIS__CALLER__INIT;
-    Sais__Param params[8], *pp[8];
-    char *regions[1] = {(char *)scope};
-    size_t n = 0;
-    const char *k;
-    while ((k = va_arg(ap, const char *)) && n < 8) {
-        sais__param__init(&params[n]);
-        params[n].key = (char *)k;
-        params[n].value = va_arg(ap, char *);
-        pp[n] = &params[n];
-        n++;
-    }
-    req.method = (char *)method;
-    req.params = pp;
-    req.n_params = n;
-    req.body.data = (uint8_t *)body;
-    req.body.len = len;
-    if (role) {
-        caller.role = (char *)role;
-        caller.name = "tester";
-        caller.key_id = "k-test";
-        caller.regions = regions;
-        caller.n_regions = scope ? 1 : 0;
-        req.caller = &caller;
-    }
-    Sais__Reply *rep = NULL;
-    int rc = sais_client_call(e->cl, svc, &req, 5000, &rep);
-    if (rc != SAIS_CALL_OK)
-        return rc;
-    int status = rep->status;
-    if (out)
-        *out = strndup((const char *)rep->body.data, rep->body.len);
-    sais__reply__free_unpacked(rep, NULL);
-    return status;
+    const sais_test_caller_t who = {role, scope, "tester", "k-test"};
+    return sais_test_callv(e->cl, svc, method, &who, NULL, body, len, 5000, out, ap);
 }
 
 static int call(env_t *e, const char *svc, const char *method, const char *role, const char *scope,
@@ -160,62 +88,16 @@ static json_t *call_json(env_t *e, const char *method, const char *role, const c
     va_start(ap, want);
     int st = callv(e, "warn", method, role, scope, body, body ? strlen(body) : 0, &out, ap);
     va_end(ap);
-    if (st != want)
-        fprintf(stderr, "%s: status %d, want %d: %s\n", method, st, want, out ? out : "");
-    assert_int_equal(st, want);
-    json_t *j = json_loads(out, 0, NULL);
-    free(out);
-    assert_non_null(j);
-    return j;
-}
-
-static uint64_t cursor_of(env_t *e, const char *producer)
-{
-    char *out = NULL;
-    if (call(e, "warn", "bus.status", NULL, NULL, NULL, &out, NULL) != 200) {
-        free(out);
-        return 0;
-    }
-    json_t *j = json_loads(out, 0, NULL);
-    free(out);
-    uint64_t c = (uint64_t)json_integer_value(json_object_get(json_object_get(j, "cursors"), producer));
-    json_decref(j);
-    return c;
+    return sais_test_expect_json(method, st, want, out);
 }
 
 /* Emits one event from a fake producer and waits until warn has applied it. */
 static void emit(env_t *e, const char *producer, const char *type, const char *region, const ProtobufCMessage *m)
 {
-    size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = malloc(n ? n : 1);
-    assert_non_null(buf);
-    protobuf_c_message_pack(m, buf);
-    int st;
-    {
-        Sais__Request req = SAIS__REQUEST__INIT;
-        Sais__Param p1 = SAIS__PARAM__INIT, p2 = SAIS__PARAM__INIT, *pp[2] = {&p1, &p2};
-        p1.key = "type";
-        p1.value = (char *)type;
-        p2.key = "region";
-        p2.value = (char *)region;
-        req.method = "emit";
-        req.params = pp;
-        req.n_params = 2;
-        req.body.data = buf;
-        req.body.len = n;
-        Sais__Reply *rep = NULL;
-        st = sais_client_call(e->cl, producer, &req, 5000, &rep);
-        assert_int_equal(st, SAIS_CALL_OK);
-        st = rep->status;
-        sais__reply__free_unpacked(rep, NULL);
-    }
-    free(buf);
-    assert_int_equal(st, 200);
+    sais_test_emit(e->cl, producer, type, region, m);
     uint64_t *seq = strcmp(producer, "verify") == 0 ? &e->seq_verify : &e->seq_rules;
     (*seq)++;
-    for (int i = 0; i < 500 && cursor_of(e, producer) < *seq; i++)
-        usleep(10000);
-    assert_int_equal(cursor_of(e, producer), *seq);
+    sais_test_wait_cursor(e->cl, "warn", producer, *seq);
 }
 
 /* ---------------------------------------------------------------- fixtures */
@@ -737,14 +619,13 @@ static void test_warn_service(void **state)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sais-test-warn-%d", (int)getpid());
+    if (sais_test_tmpdir_make(tmpdir, sizeof tmpdir, "test-warn") != 0)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warn_service),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
+    if (sais_test_tmpdir_remove(tmpdir) != 0)
         fprintf(stderr, "could not remove %s\n", tmpdir);
     return rc;
 }
