@@ -27,7 +27,12 @@ extern const sais_service_def_t rules_service;
 typedef struct {
     rules_catalog_t *catalog;
     char             dir[512];
+    bool             redeciding;   /* a reloaded catalogue is being applied to every household */
 } rules_state_t;
+
+/* rules_server.c: after a reload every household is decided again, a slice per tick, from a
+ * position kept in the store ("_meta" redecide) so a restart carries on where it stopped. */
+int rules_redecide_start(sais_svc_t *svc);
 
 /* rules_decide.c: applies the catalogue to one picture inside the consumer txn. */
 int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,

@@ -515,6 +515,10 @@ int rules_policies_reload(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *re
     rules_catalog_destroy(&st->catalog);
     st->catalog = fresh;
     sais_info("policy catalogue reloaded: %zu policies", rules_catalog_size(fresh));
+    /* a changed line or a new policy applies to everyone, not only to households whose data
+     * happen to change next: decide every household again, a slice per tick */
+    if (rules_redecide_start(svc) != 0)
+        sais_error("the reloaded catalogue could not be scheduled for every household");
     sais_jw_t w;
     sais_jw_init(&w);
     sais_jw_obj(&w);

@@ -63,6 +63,105 @@ rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t 
     return rules_catalog_load(sais_config_get(cfg, "rules.policies_dir"), &lim, err, errlen);
 }
 
+#define REDECIDE_KEY   "redecide"
+#define REDECIDE_SLICE 500
+
+static int redecide_start_fn(MDB_txn *txn, void *vctx)
+{
+    sais_svc_t *svc = vctx;
+    return sais_put(txn, sais_svc_dbi(svc, "_meta"), REDECIDE_KEY, strlen(REDECIDE_KEY), "", 0);
+}
+
+int rules_redecide_start(sais_svc_t *svc)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    int rc = sais_svc_write(svc, redecide_start_fn, svc);
+    if (rc == 0)
+        st->redeciding = true;
+    return rc;
+}
+
+typedef struct {
+    sais_svc_t *svc;
+    size_t      done;
+    bool        finished;
+} redecide_ctx_t;
+
+/* One slice: the households after the stored position, decided with the catalogue in force
+ * (the cause named is the catalogue itself), and the new position, in one transaction. */
+static int redecide_fn(MDB_txn *txn, void *vctx)
+{
+    redecide_ctx_t *c = vctx;
+    MDB_dbi meta = sais_svc_dbi(c->svc, "_meta");
+    MDB_val pos;
+    c->done = 0;
+    c->finished = false;
+    int rc = sais_get(txn, meta, REDECIDE_KEY, strlen(REDECIDE_KEY), &pos);
+    if (rc == MDB_NOTFOUND) {
+        c->finished = true;
+        return SAIS_TXN_ABORT;
+    }
+    if (rc != 0)
+        return rc;
+    char after[256];
+    snprintf(after, sizeof after, "%.*s", (int)(pos.mv_size < 255 ? pos.mv_size : 255), (const char *)pos.mv_data);
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, sais_svc_dbi(c->svc, RULES_DB_PICTURES), &cur)) != 0)
+        return rc;
+    MDB_val k = {strlen(after), after}, v;
+    MDB_cursor_op op = *after ? MDB_SET_RANGE : MDB_FIRST;
+    Sais__Evidence ev = SAIS__EVIDENCE__INIT, *evp = &ev;
+    ev.source = "policy";
+    ev.record_id = "catalogue reload";
+    char last[256] = "";
+    for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0 && c->done < REDECIDE_SLICE;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (op == MDB_SET_RANGE && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
+            continue;
+        snprintf(last, sizeof last, "%.*s", (int)(k.mv_size < 255 ? k.mv_size : 255), (const char *)k.mv_data);
+        Ver__Picture *pic = ver__picture__unpack(NULL, v.mv_size, v.mv_data);
+        c->done++;
+        if (!pic)
+            continue;
+        int d = rules_decide(c->svc, txn, pic, &evp, 1);
+        ver__picture__free_unpacked(pic, NULL);
+        if (d != 0) {
+            mdb_cursor_close(cur);
+            return d;
+        }
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    if (rc == MDB_NOTFOUND) {
+        c->finished = true;
+        return sais_del(txn, meta, REDECIDE_KEY, strlen(REDECIDE_KEY));
+    }
+    return sais_put(txn, meta, REDECIDE_KEY, strlen(REDECIDE_KEY), last, strlen(last));
+}
+
+static void on_tick(sais_svc_t *svc)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    if (!st || !st->redeciding)
+        return;
+    redecide_ctx_t c = {svc, 0, false};
+    int rc = sais_svc_write(svc, redecide_fn, &c);
+    if ((rc == 0 || rc == SAIS_TXN_ABORT) && c.finished) {
+        st->redeciding = false;
+        sais_info("every household decided again under the reloaded catalogue");
+    }
+}
+
+static int redecide_pending_fn(MDB_txn *txn, void *vctx)
+{
+    sais_svc_t *svc = vctx;
+    MDB_val v;
+    int rc = sais_get(txn, sais_svc_dbi(svc, "_meta"), REDECIDE_KEY, strlen(REDECIDE_KEY), &v);
+    ((rules_state_t *)sais_svc_state(svc))->redeciding = rc == 0;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int on_start(sais_svc_t *svc, char *err, size_t errlen)
 {
     rules_state_t *st = calloc(1, sizeof *st);
@@ -80,6 +179,10 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
     sais_info("policy catalogue: %zu policies from %s", rules_catalog_size(st->catalog),
               sais_config_get(sais_svc_config(svc), "rules.policies_dir"));
     sais_svc_set_state(svc, st);
+    if (sais_store_read(sais_svc_store(svc), redecide_pending_fn, svc) != 0) {
+        snprintf(err, errlen, "cannot read the re-decision position");
+        return -1;
+    }
     return 0;
 }
 
@@ -113,4 +216,6 @@ const sais_service_def_t rules_service = {
     .on_event = on_event,
     .on_start = on_start,
     .on_stop = on_stop,
+    .on_tick = on_tick,
+    .tick_ms = 100,
 };
