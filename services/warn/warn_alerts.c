@@ -1,6 +1,7 @@
 /* warn_alerts — GET /v1/alerts, POST /v1/alerts/{id}/acknowledge and /resolve (API.md
  * "Early warning"). */
 #include "warn_internal.h"
+#include "warn_list.h"
 #include "sais_clock.h"
 
 #include <errno.h>
@@ -69,10 +70,7 @@ int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sa
     if (rc != 0)
         return rc;
     sais_jw_t w;
-    sais_jw_init(&w);
-    sais_jw_obj(&w);
-    sais_jw_key(&w, "items");
-    sais_jw_arr(&w);
+    warn_list_begin(&w);
     MDB_val k = {0, NULL}, v;
     MDB_cursor_op op = MDB_FIRST;
     if (cursor && *cursor) {
@@ -105,18 +103,7 @@ int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sa
         wrn__alert__free_unpacked(a, NULL);
     }
     mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        sais_jw_free(&w);
-        return rc;
-    }
-    sais_jw_arr_end(&w);
-    sais_jw_key(&w, "next_cursor");
-    if (more)
-        sais_jw_str(&w, last);
-    else
-        sais_jw_null(&w);
-    sais_jw_obj_end(&w);
-    return sais_reply_jw(reply, 200, &w);
+    return warn_list_end(&w, rc, more, last, reply);
 }
 
 /* The alert named by {id}, visible to the caller; otherwise the reply says why (rc 0 and

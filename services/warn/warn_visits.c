@@ -6,6 +6,7 @@
  * aspect below it resolves it, and any later visit satisfies a pending follow-up. A visit
  * posted with an earlier date than the latest one is recorded but changes no alert. */
 #include "warn_internal.h"
+#include "warn_list.h"
 #include "warn_code.h"
 #include "sais_clock.h"
 #include "sais_log.h"
@@ -369,10 +370,7 @@ int warn_visits_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sa
         slen = (size_t)snprintf(start, sizeof start, "%s", cursor ? cursor : "");
     }
     sais_jw_t w;
-    sais_jw_init(&w);
-    sais_jw_obj(&w);
-    sais_jw_key(&w, "items");
-    sais_jw_arr(&w);
+    warn_list_begin(&w);
     MDB_val k = {slen, start}, val;
     MDB_cursor_op op = slen ? MDB_SET_RANGE : MDB_FIRST;
     int n = 0;
@@ -408,18 +406,7 @@ int warn_visits_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sa
         wst__visit__free_unpacked(v, NULL);
     }
     mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        sais_jw_free(&w);
-        return rc;
-    }
-    sais_jw_arr_end(&w);
-    sais_jw_key(&w, "next_cursor");
-    if (more)
-        sais_jw_str(&w, last);
-    else
-        sais_jw_null(&w);
-    sais_jw_obj_end(&w);
-    return sais_reply_jw(reply, 200, &w);
+    return warn_list_end(&w, rc, more, last, reply);
 }
 
 /* Follow-ups due by today (+ ?within_days=), oldest first; the cursor is "date|household". */
@@ -456,10 +443,7 @@ int warn_visits_due(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sai
     if (rc != 0)
         return rc;
     sais_jw_t w;
-    sais_jw_init(&w);
-    sais_jw_obj(&w);
-    sais_jw_key(&w, "items");
-    sais_jw_arr(&w);
+    warn_list_begin(&w);
     MDB_val k = {slen, start}, val;
     MDB_cursor_op op = slen ? MDB_SET_RANGE : MDB_FIRST;
     int n = 0;
@@ -497,18 +481,7 @@ int warn_visits_due(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sai
         wst__visit__free_unpacked(v, NULL);
     }
     mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        sais_jw_free(&w);
-        return rc;
-    }
-    sais_jw_arr_end(&w);
-    sais_jw_key(&w, "next_cursor");
-    if (more)
-        sais_jw_str(&w, last);
-    else
-        sais_jw_null(&w);
-    sais_jw_obj_end(&w);
-    return sais_reply_jw(reply, 200, &w);
+    return warn_list_end(&w, rc, more, last, reply);
 }
 
 /* ---------------------------------------------------------------- the door-plate code */
