@@ -5,6 +5,7 @@
  * (sais_req_sees_region). SMS recipients are residents' phone numbers and webhook bodies are
  * integration traffic: neither is a caseworker's business. Webhooks are admin-only.
  */
+#include "notify_deliver.h"
 #include "notify_payload.h"
 #include "notify_server.h"
 #include "notify_templates.h"
@@ -193,6 +194,14 @@ int notify_api_webhook_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request
         goto done;
     }
 
+    MDB_stat ms;
+    if ((rc = mdb_stat(txn, st->ob.hooks, &ms)))
+        goto done;
+    if (ms.ms_entries >= NOTIFY_WEBHOOKS_MAX) {
+        rc = sais_reply_problem(reply, 409, "too_many_webhooks", "there are %d webhooks already, the most notify keeps",
+                                NOTIFY_WEBHOOKS_MAX);
+        goto done;
+    }
     uint64_t n;
     if ((rc = sais_next_id(st->ob.store, txn, "webhook", &n)))
         goto done;

@@ -206,10 +206,18 @@ size_t notify_deliver_poll(notify_deliver_t *self, notify_outcome_t *out, size_t
 
 int notify_deliver_wait(notify_deliver_t *self, int timeout_ms)
 {
-    if (self->n == 0 || timeout_ms <= 0)
+    if (timeout_ms <= 0)
         return 0;
     int fds = 0;
+    /* curl_multi_poll, unlike curl_multi_wait, sleeps the whole timeout when there is no
+     * socket to watch, and curl_multi_wakeup interrupts it */
     return curl_multi_poll(self->multi, NULL, 0, timeout_ms, &fds) == CURLM_OK ? 0 : -1;
+}
+
+void notify_deliver_wakeup(notify_deliver_t *self)
+{
+    if (self)
+        curl_multi_wakeup(self->multi);
 }
 
 int notify_sign(const char *secret, const void *body, size_t len, char out[NOTIFY_SIG_BUF])

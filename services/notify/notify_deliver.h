@@ -1,9 +1,11 @@
-/* notify_deliver — HTTP POSTs for SMS gateways and webhooks, without blocking the actor.
+/* notify_deliver — HTTP POSTs for SMS gateways and webhooks, many at once, none blocking.
  *
  * A deliverer owns a libcurl multi handle and the transfers in flight. notify_deliver_post()
  * queues one POST and returns at once; notify_deliver_poll() moves every transfer on as far
- * as it can without waiting and hands back the finished ones. The service calls poll on each
- * tick, so a receiver that hangs costs a transfer slot until its timeout, never the actor.
+ * as it can without waiting and hands back the finished ones; notify_deliver_wait() sleeps
+ * until one of them has news. The courier (notify_courier.c) calls poll on each pass of its
+ * loop, so a receiver that hangs costs a transfer slot until its timeout, never the others.
+ * A deliverer is driven by one thread at a time (notify_deliver_wakeup excepted).
  *
  * Every transfer: http or https only, no redirects (a 3xx is a failure), connect and total
  * timeouts, loopback never through a proxy, the response body discarded.
@@ -48,9 +50,14 @@ size_t notify_deliver_inflight(const notify_deliver_t *self);
  * how many. Finished transfers not reported stay queued for the next call. */
 size_t notify_deliver_poll(notify_deliver_t *self, notify_outcome_t *out, size_t max);
 
-/* Waits up to timeout_ms for network activity on the transfers in flight (returns at once
- * if there are none). 0 or -1. */
+/* Waits up to timeout_ms for network activity on the transfers in flight, or for
+ * notify_deliver_wakeup(); with nothing in flight it simply sleeps until one of those.
+ * 0 or -1. */
 int notify_deliver_wait(notify_deliver_t *self, int timeout_ms);
+
+/* Makes a notify_deliver_wait() in progress (or the next one) return at once. The one
+ * function here that may be called from another thread than the one driving the transfers. */
+void notify_deliver_wakeup(notify_deliver_t *self);
 
 /* "sha256=<lowercase hex HMAC-SHA256 of body keyed with secret>" into out. 0 or -1. */
 int notify_sign(const char *secret, const void *body, size_t len, char out[NOTIFY_SIG_BUF]);

@@ -17,6 +17,42 @@
  * created_at and delivered_at are unix seconds (sais_clock_now). Every function runs inside
  * the caller's transaction and returns an LMDB code (0, MDB_NOTFOUND, MDB_MAP_FULL, ...).
  * Messages handed out are owned by the caller (protobuf_c_message_free_unpacked).
+ *
+ * What a receiver can count on (SMS gateways and webhooks; tested by
+ * tests/fault/test_notify_kill9.py and tests/integration/test_notify_webhooks.py):
+ *
+ * - Every attempt of one notification carries the same X-Sais-Event-Id, its event key
+ *   "<producer>:<seq>:<channel>:<recipient>" (a webhook body repeats it as "event_id"; an
+ *   SMS body carries "notification_id").
+ * - Nothing is lost. An event becomes its notifications in the write transaction that
+ *   advances notify's cursor past it, and event_keys make that idempotent. A notification
+ *   stays `pending` until a 2xx for it has been committed here; a pending one is sent — after
+ *   a restart too, from this outbox — until a 2xx, or until notify.max_attempts attempts
+ *   have failed (`failed`, with last_error), with backoff between attempts.
+ * - A notification recorded `delivered` or `failed` is never sent again: it leaves `due` in
+ *   the transaction that records it.
+ * - In order per recipient: only the head of a (channel, recipient) queue is due, so one
+ *   delivery per recipient is in flight at a time and the next waits for its outcome. A
+ *   queue is ordered by id, so each producer's events arrive in its log order (events of
+ *   different producers interleave).
+ * - Sent twice only when notify never learnt of the 2xx. HTTP gives no exactly-once delivery:
+ *   an answer that was sent but never read looks the same to notify as a request that was
+ *   never processed. That happens (a) when notify dies (kill -9, power loss) after the
+ *   receiver accepted a delivery and before the outcome is committed: the courier
+ *   (notify_courier.h) reads an answer as soon as it arrives and commits it in that same pass,
+ *   so the window is one LMDB commit (plus any wait for LMDB's single writer while notify
+ *   applies a batch of events), but every delivery in flight at the crash — at most
+ *   NOTIFY_DELIVER_MAX (64) at once, at most one per recipient — may arrive once more after
+ *   the restart, once each, and nothing else is repeated; (b) when the receiver answers only
+ *   after notify.http_timeout_ms or the connection breaks after it accepted the request: a
+ *   failed attempt, retried. A clean stop waits up to min(notify.http_timeout_ms, 2 s) for
+ *   the deliveries in flight and records them, so it adds a duplicate only for a receiver
+ *   slower than that.
+ *
+ * So "one event is never sent twice" (notify.proto) holds for everything notify has
+ * recorded; for the crash window a receiver must dedupe on X-Sais-Event-Id (keep the ids it
+ * accepted, answer 2xx again to a repeat without acting on it). No HTTP sender can promise
+ * more than at-least-once plus a stable id.
  */
 #ifndef NOTIFY_OUTBOX_H
 #define NOTIFY_OUTBOX_H
@@ -33,6 +69,10 @@ extern const char *const notify_dbis[];
 #define NOTIFY_PARKED    INT64_MAX
 #define NOTIFY_MAX_RCPT  128            /* longest recipient (phone, region, webhook id) */
 #define NOTIFY_ID_BUF    32
+/* Notifications one event may make (their ids keep 8 bits for the index, notify_server.c):
+ * an SMS, an inbox item and one per webhook, hence at most NOTIFY_WEBHOOKS_MAX webhooks. */
+#define NOTIFY_PER_EVENT_MAX 256
+#define NOTIFY_WEBHOOKS_MAX  250
 
 typedef struct {
     sais_store_t *store;

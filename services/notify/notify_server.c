@@ -1,10 +1,11 @@
-/* notify_server — the notify service: its table, what each event becomes, and delivery.
+/* notify_server — the notify service: its table, what each event becomes, its life cycle.
  *
  * Reading order: the service table at the bottom; on_event (an event -> notifications, in
- * the consumer's write transaction); on_tick (due notifications -> HTTP, outcomes -> store).
+ * the consumer's write transaction); on_start/on_stop. Delivery (due notifications -> HTTP,
+ * outcomes -> store) runs on its own thread: notify_courier.c.
  */
 #include "notify.h"
-#include "notify_backoff.h"
+#include "notify_deliver.h"
 #include "notify_payload.h"
 #include "notify_server.h"
 #include "notify_templates.h"
@@ -23,10 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOTIFY_TICK_MS        100
-#define NOTIFY_TICK_BUDGET_MS 30     /* longest a tick waits on the network */
-#define NOTIFY_PER_TICK       32     /* deliveries started per tick */
 #define NO_SMS_GATEWAY        "no SMS gateway configured"
+#define NOTIFY_DRAIN_MAX_MS   2000   /* longest a clean stop waits for deliveries in flight */
 
 static const char *const consumes[] = {"rules", "warn", "intake", "match", NULL};
 
@@ -69,6 +68,13 @@ static int add(ev_ctx_t *c, notify_channel_t ch, const char *recipient, const ch
     if (strlen(recipient) > NOTIFY_MAX_RCPT) {
         sais_warn("%s:%" PRIu64 " %s: a %s recipient of %zu bytes is not plausible; skipped",
                   c->producer, c->ev->seq, c->ev->type, notify_channel_name(ch), strlen(recipient));
+        return 0;
+    }
+    if (c->k > NOTIFY_PER_EVENT_MAX - 1) {
+        /* the id has 8 bits for k: a 257th notification would take another's id */
+        sais_error("%s:%" PRIu64 " %s: more than %d notifications from one event; no %s to %s",
+                   c->producer, c->ev->seq, c->ev->type, NOTIFY_PER_EVENT_MAX, notify_channel_name(ch),
+                   ch == NOTIFY_SMS ? "a phone" : recipient);
         return 0;
     }
     char key[64 + 32 + 8 + NOTIFY_MAX_RCPT];
@@ -281,271 +287,6 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
     return rc;
 }
 
-/* ---------------------------------------------------------------- delivery */
-
-typedef struct {
-    uint64_t id;
-    char    *url;
-    char    *body;
-    size_t   len;
-    char     event_id[64 + 32 + 16 + NOTIFY_MAX_RCPT];
-    char     sig[NOTIFY_SIG_BUF];
-    bool     signed_;
-} start_t;
-
-typedef struct {
-    notify_state_t *st;
-    size_t          budget;          /* most transfers to start */
-    start_t         starts[NOTIFY_PER_TICK];
-    size_t          nstarts;
-    bool            changed;
-} tick_ctx_t;
-
-static void starts_free(tick_ctx_t *t)
-{
-    for (size_t i = 0; i < t->nstarts; i++) {
-        free(t->starts[i].url);
-        free(t->starts[i].body);
-    }
-    t->nstarts = 0;
-}
-
-static bool in_flight(uint64_t id, void *vctx)
-{
-    tick_ctx_t *t = vctx;
-    if (notify_deliver_busy(t->st->dl, id))
-        return true;
-    for (size_t i = 0; i < t->nstarts; i++)
-        if (t->starts[i].id == id)
-            return true;
-    return false;
-}
-
-static int record_outcome(tick_ctx_t *t, MDB_txn *txn, const notify_outcome_t *o)
-{
-    notify_state_t *st = t->st;
-    Ntf__Notification *n = NULL;
-    int rc = notify_outbox_get(&st->ob, txn, o->id, &n);
-    if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED)
-        return 0;
-    if (rc)
-        return rc;
-    if (strcmp(n->status, "pending") != 0) {
-        protobuf_c_message_free_unpacked(&n->base, NULL);
-        return 0;
-    }
-    char shown[NOTIFY_MAX_RCPT + 1];
-    if (strcmp(n->channel, "sms") == 0)
-        sais_mask_phone(n->recipient, shown, sizeof shown);
-    else
-        snprintf(shown, sizeof shown, "%s", n->recipient);
-    if (o->ok) {
-        rc = notify_outbox_delivered(&st->ob, txn, n, sais_clock_now());
-        sais_debug("%s delivered to %s %s", n->notification_id, n->channel, shown);
-    } else if (n->attempts + 1 >= st->max_attempts) {
-        n->attempts++;
-        rc = notify_outbox_failed(&st->ob, txn, n, o->error);
-        sais_warn("%s to %s %s failed for good after %u attempts: %s", n->notification_id,
-                  n->channel, shown, n->attempts, o->error);
-    } else {
-        int64_t wait = notify_backoff_delay(st->backoff_ms, st->backoff_max_ms, n->attempts + 1, o->id);
-        rc = notify_outbox_retry(&st->ob, txn, n, o->error, sais_clock_ms() + wait);
-        sais_info("%s to %s %s: %s; attempt %u again in %" PRId64 " ms", n->notification_id,
-                  n->channel, shown, o->error, n->attempts + 1, wait);
-    }
-    protobuf_c_message_free_unpacked(&n->base, NULL);
-    t->changed = true;
-    return rc;
-}
-
-static int sms_start(tick_ctx_t *t, const Ntf__Notification *n, start_t *s)
-{
-    sais_jw_t w;
-    sais_jw_init(&w);
-    sais_jw_obj(&w);
-    sais_jw_kstr(&w, "to", n->recipient);
-    sais_jw_kstr(&w, "body", n->body);
-    sais_jw_kstr(&w, "notification_id", n->notification_id);
-    sais_jw_obj_end(&w);
-    s->body = sais_jw_take(&w, &s->len);
-    s->url = strdup(t->st->sms_url);
-    s->signed_ = false;
-    return s->body && s->url ? 0 : ENOMEM;
-}
-
-/* 0 and a start, MDB_NOTFOUND if the webhook is gone, or an error */
-static int webhook_start(tick_ctx_t *t, MDB_txn *txn, const Ntf__Notification *n, start_t *s)
-{
-    Ntf__Webhook *w = NULL;
-    int rc = notify_outbox_webhook_get(&t->st->ob, txn, n->recipient, &w);
-    if (rc == MDB_CORRUPTED)
-        return MDB_NOTFOUND;
-    if (rc)
-        return rc;
-    s->len = strlen(n->body);
-    s->body = strdup(n->body);
-    s->url = strdup(w->url);
-    rc = s->body && s->url ? 0 : ENOMEM;
-    /* the signature covers the exact bytes sent: the stored body */
-    if (rc == 0 && notify_sign(w->secret, s->body, s->len, s->sig) != 0)
-        rc = ENOMEM;
-    s->signed_ = true;
-    ntf__webhook__free_unpacked(w, NULL);
-    return rc;
-}
-
-static int attempt(tick_ctx_t *t, MDB_txn *txn, uint64_t id)
-{
-    notify_state_t *st = t->st;
-    Ntf__Notification *n = NULL;
-    int rc = notify_outbox_get(&st->ob, txn, id, &n);
-    if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED) {
-        sais_error("due notification %" PRIu64 " has no readable record", id);
-        return 0;
-    }
-    if (rc)
-        return rc;
-    start_t *s = &t->starts[t->nstarts];
-    memset(s, 0, sizeof *s);
-    s->id = id;
-    snprintf(s->event_id, sizeof s->event_id, "%s", n->event_key);
-    int ch = notify_channel_parse(n->channel);
-    if (strcmp(n->status, "pending") != 0) {
-        sais_error("%s is %s but was due; dropped from the due list", n->notification_id, n->status);
-        rc = notify_outbox_drop_due(&st->ob, txn, id);
-        t->changed = true;
-    } else if (ch == NOTIFY_SMS && !st->sms_url[0]) {
-        rc = notify_outbox_park(&st->ob, txn, n, NO_SMS_GATEWAY);
-        t->changed = true;
-    } else if (ch == NOTIFY_SMS || ch == NOTIFY_WEBHOOK) {
-        rc = ch == NOTIFY_SMS ? sms_start(t, n, s) : webhook_start(t, txn, n, s);
-        if (rc == 0) {
-            t->nstarts++;
-        } else {
-            free(s->url);
-            free(s->body);
-            if (rc == MDB_NOTFOUND) {
-                n->attempts++;
-                rc = notify_outbox_failed(&st->ob, txn, n, "the webhook no longer exists");
-                t->changed = true;
-            }
-        }
-    } else if (ch == NOTIFY_INBOX) {
-        rc = notify_outbox_delivered(&st->ob, txn, n, sais_clock_now());
-        t->changed = true;
-    } else {
-        rc = notify_outbox_failed(&st->ob, txn, n, "unknown channel");
-        t->changed = true;
-    }
-    protobuf_c_message_free_unpacked(&n->base, NULL);
-    return rc;
-}
-
-static int tick_fn(MDB_txn *txn, void *vctx)
-{
-    tick_ctx_t *t = vctx;
-    notify_state_t *st = t->st;
-    starts_free(t); /* a retried transaction starts from nothing */
-    t->changed = false;
-    int rc;
-    for (size_t i = 0; i < st->noutcomes; i++)
-        if ((rc = record_outcome(t, txn, &st->outcomes[i])))
-            return rc;
-    uint64_t ids[NOTIFY_PER_TICK];
-    size_t n = 0;
-    if ((rc = notify_outbox_due(&st->ob, txn, sais_clock_ms(), in_flight, t, ids, t->budget, &n)))
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if ((rc = attempt(t, txn, ids[i])))
-            return rc;
-    return t->changed ? 0 : SAIS_TXN_ABORT;
-}
-
-typedef struct { notify_state_t *st; bool any; } peek_ctx_t;
-
-static bool peek_skip(uint64_t id, void *vctx)
-{
-    return notify_deliver_busy(((peek_ctx_t *)vctx)->st->dl, id);
-}
-
-static int peek_fn(MDB_txn *txn, void *vctx)
-{
-    peek_ctx_t *p = vctx;
-    uint64_t id;
-    size_t n = 0;
-    int rc = notify_outbox_due(&p->st->ob, txn, sais_clock_ms(), peek_skip, p, &id, 1, &n);
-    p->any = n > 0;
-    return rc;
-}
-
-static void harvest(notify_state_t *st)
-{
-    st->noutcomes += notify_deliver_poll(st->dl, st->outcomes + st->noutcomes,
-                                         NOTIFY_DELIVER_MAX - st->noutcomes);
-}
-
-/* One round: record what finished, start what is due. Returns how many transfers started. */
-static size_t round_once(sais_svc_t *svc, notify_state_t *st, size_t budget)
-{
-    tick_ctx_t *t = calloc(1, sizeof *t);
-    if (!t)
-        return 0;
-    t->st = st;
-    t->budget = budget;
-    int rc = sais_svc_write(svc, tick_fn, t);
-    size_t started = 0;
-    if (rc == 0 || rc == SAIS_TXN_ABORT) {
-        st->noutcomes = 0;
-        for (size_t i = 0; i < t->nstarts; i++) {
-            start_t *s = &t->starts[i];
-            if (notify_deliver_post(st->dl, s->id, s->url, s->body, s->len, s->event_id,
-                                    s->signed_ ? s->sig : NULL) == 0)
-                started++;
-            else
-                sais_warn("notification %" PRIu64 ": the HTTP transfer could not be started", s->id);
-        }
-    } else {
-        /* outcomes stay in memory and are recorded on the next round */
-        sais_error("recording deliveries failed; will retry");
-    }
-    starts_free(t);
-    free(t);
-    return started;
-}
-
-static void on_tick(sais_svc_t *svc)
-{
-    notify_state_t *st = sais_svc_state(svc);
-    if (!st)
-        return;
-    int64_t deadline = sais_clock_ms() + NOTIFY_TICK_BUDGET_MS;
-    size_t started = 0;
-    /* rounds within a small time budget, so that a chain of deliveries to one quick receiver
-     * (each waiting for the one before) moves faster than one step per tick */
-    for (int round = 0; round < NOTIFY_PER_TICK; round++) {
-        harvest(st);
-        size_t room = NOTIFY_DELIVER_MAX - notify_deliver_inflight(st->dl);
-        size_t budget = NOTIFY_PER_TICK - started;
-        if (room < budget)
-            budget = room;
-        bool finished = st->noutcomes > 0, work = finished;
-        if (!work && budget > 0) {
-            peek_ctx_t p = {st, false};
-            work = sais_store_read(sais_svc_store(svc), peek_fn, &p) == 0 && p.any;
-        }
-        size_t now_started = work ? round_once(svc, st, budget) : 0;
-        started += now_started;
-        /* wait only while things move: transfers that were already slow before this tick
-         * are left to the next one rather than holding the actor */
-        if ((!finished && now_started == 0) || notify_deliver_inflight(st->dl) == 0)
-            break;
-        int64_t left = deadline - sais_clock_ms();
-        if (left <= 0)
-            break;
-        notify_deliver_wait(st->dl, (int)left);
-    }
-}
-
 /* ---------------------------------------------------------------- life cycle */
 
 static int unpark_fn(MDB_txn *txn, void *vctx)
@@ -593,11 +334,7 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
         return -1;
     }
     st->max_attempts = (uint32_t)max;
-    st->dl = notify_deliver_new((long)timeout);
-    if (!st->dl) {
-        snprintf(err, errlen, "libcurl does not initialise");
-        return -1;
-    }
+    st->drain_ms = timeout < NOTIFY_DRAIN_MAX_MS ? (int)timeout : NOTIFY_DRAIN_MAX_MS;
     if (st->sms_url[0]) {
         int rc = sais_svc_write(svc, unpark_fn, st);
         if (rc != 0 && rc != SAIS_TXN_ABORT) {
@@ -605,7 +342,17 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
             return -1;
         }
     }
-    return 0;
+    /* last: from here on deliveries go out, resuming whatever the outbox holds */
+    notify_courier_cfg_t cc = {
+        .ob = &st->ob,
+        .sms_url = st->sms_url,
+        .backoff_ms = st->backoff_ms,
+        .backoff_max_ms = st->backoff_max_ms,
+        .max_attempts = (uint32_t)max,
+        .timeout_ms = (long)timeout,
+    };
+    st->courier = notify_courier_start(&cc, err, errlen);
+    return st->courier ? 0 : -1;
 }
 
 static void on_stop(sais_svc_t *svc)
@@ -613,9 +360,8 @@ static void on_stop(sais_svc_t *svc)
     notify_state_t *st = sais_svc_state(svc);
     if (!st)
         return;
-    /* transfers in flight are dropped: their notifications are still pending in the store and
-     * go out again after a restart (receivers dedupe on X-Sais-Event-Id) */
-    notify_deliver_destroy(&st->dl);
+    /* before the store closes: the courier records what it can of the deliveries in flight */
+    notify_courier_stop(&st->courier, st->drain_ms);
     free(st);
     sais_svc_set_state(svc, NULL);
 }
@@ -635,6 +381,4 @@ const sais_service_def_t notify_service = {
     .on_event = on_event,
     .on_start = on_start,
     .on_stop = on_stop,
-    .on_tick = on_tick,
-    .tick_ms = NOTIFY_TICK_MS,
 };

@@ -5,19 +5,19 @@
 #define NOTIFY_SERVER_H
 
 #include "sais_service.h"
-#include "notify_deliver.h"
+#include "notify_courier.h"
 #include "notify_outbox.h"
 
-/* Owned by the actor (sais_svc_state); built in on_start, freed in on_stop. */
+/* Owned by the actor (sais_svc_state); built in on_start, freed in on_stop. The courier
+ * (delivery thread) reads none of this: it got its own copy of the settings. */
 typedef struct {
     notify_outbox_t   ob;
-    notify_deliver_t *dl;
+    notify_courier_t *courier;
     char              sms_url[2049];          /* "" = no SMS gateway */
     char              signature[96];          /* SMS signature, 【...】 */
     int64_t           backoff_ms, backoff_max_ms;
     uint32_t          max_attempts;
-    notify_outcome_t  outcomes[NOTIFY_DELIVER_MAX]; /* finished, not yet recorded */
-    size_t            noutcomes;
+    int               drain_ms;               /* a clean stop waits this long for deliveries */
 } notify_state_t;
 
 /* Request handlers (notify_api.c); see notify.h for the contract. */

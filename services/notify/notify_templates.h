@@ -1,7 +1,7 @@
 /* notify_templates — the words SAIS sends: one template per event type per channel.
  *
  * Pure functions, no I/O. The templates are a table (notify_templates.c) of texts with
- * {placeholders}; the render functions fill the placeholders from an event's payload. Money
+ * {name} fields; the render functions fill the fields from an event's payload. Money
  * is formatted from integer fen ("32160.00"); policy ids and alert kinds are shown by their
  * Chinese names. Every rendered body is a fresh heap string owned by the caller.
  */
@@ -27,7 +27,7 @@ typedef struct {
     const char      *event_type;   /* "entitlement.granted" */
     notify_channel_t channel;
     const char      *name;         /* "sms.entitlement.granted": stored with the notification */
-    const char      *text;         /* with {placeholders} */
+    const char      *text;         /* with {name} fields */
 } notify_template_t;
 
 /* The table, for tests and listings: n rows. */
@@ -37,8 +37,8 @@ extern const size_t notify_ntemplates;
 /* The row for (event_type, channel), NULL if that event is not announced on that channel. */
 const notify_template_t *notify_template_find(const char *event_type, notify_channel_t ch);
 
-/* Fills `text`'s {name} placeholders from `vars` (NULL-terminated name, value, ... pairs).
- * Returns a heap string, or NULL on allocation failure or if the text names a placeholder
+/* Fills `text`'s {name} fields from `vars` (NULL-terminated name, value, ... pairs).
+ * Returns a heap string, or NULL on allocation failure or if the text names a field
  * that `vars` lacks (a programmer error in the table, caught by the unit tests). */
 char *notify_template_expand(const char *text, const char *const *vars);
 
