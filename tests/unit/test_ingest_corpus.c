@@ -152,7 +152,10 @@ static int compare(const char *name, size_t chunk, json_t *exp, report_t *r)
 static int run_case(const char *dir, const char *source, const char *file)
 {
     char path[1024], epath[1100];
-    snprintf(path, sizeof path, "%s/%s/%s", dir, source, file);
+    if (snprintf(path, sizeof path, "%s/%.64s/%.255s", dir, source, file) >= (int)sizeof path) {
+        printf("%s/%s/%s: path too long\n", dir, source, file);
+        return 1;
+    }
     snprintf(epath, sizeof epath, "%s.expected.json", path);
     json_error_t jerr;
     json_t *exp = json_load_file(epath, JSON_REJECT_DUPLICATES, &jerr);

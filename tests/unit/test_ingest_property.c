@@ -468,8 +468,10 @@ static void prop_session(const prop_reply_t *r, char *out, size_t outlen)
     char err[128];
     json_t *j = sais_json_parse_object(r->body, r->len, err, sizeof err);
     const char *s = j ? sais_json_str(j, "session") : NULL;
-    if (r->status != 200 || !s)
-        fail_msg("feed.begin answered %d %s", r->status, r->body);
+    if (r->status != 200 || !s) {
+        fail_msg("feed.begin answered %d %s", r->status, r->body ? r->body : "(no body)");
+        return;
+    }
     snprintf(out, outlen, "%s", s);
     json_decref(j);
 }
@@ -848,7 +850,8 @@ static void test_shuffled_duplicated_batched_same_state(void **state)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("property: %d permutations in %.1f s, %d differ; digest %s\n", perms, s, differ, first.digest);
+    printf("property: %d permutations in %.1f s, %d differ; digest %s\n", perms, s, differ,
+           first.digest ? first.digest : "(none)");
     prop_state_free(&first);
     free(prop_recs);
     prop_recs = NULL;
