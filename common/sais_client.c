@@ -1,6 +1,7 @@
 /* sais_client — see sais_client.h. */
 #include "sais_client.h"
 #include "sais_clock.h"
+#include "sais_curve.h"
 #include "sais_log.h"
 
 #include <czmq.h>
@@ -21,6 +22,7 @@ typedef struct {
 
 struct sais_client_t {
     const sais_config_t *cfg;
+    sais_curve_t        *curve;      /* NULL: plain sockets (bus.curve off) */
     pthread_mutex_t      mu;
     pool_t               pools[SAIS_CLIENT_MAX_SERVICES];
     size_t               npools;
@@ -48,10 +50,28 @@ void sais_socket_tune(void *zsock, const sais_config_t *cfg)
 
 sais_client_t *sais_client_new(const sais_config_t *cfg)
 {
+    char name[64] = "";
+    if (sais_curve_enabled(cfg) && sais_curve_process_name(cfg, name, sizeof name) != 0) {
+        sais_error("client: bus.curve is on but this process has no certificate: set bus.cert_name "
+                   "(e.g. SAIS_BUS_CERT_NAME=admin with <cert_dir>/admin.secret)");
+        return NULL;
+    }
+    return sais_client_new_as(cfg, name);
+}
+
+sais_client_t *sais_client_new_as(const sais_config_t *cfg, const char *name)
+{
+    char err[512];
     sais_client_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    if (sais_curve_new(cfg, name, &self->curve, err, sizeof err) != 0) {
+        sais_error("client: %s", err);
+        free(self);
+        return NULL;
+    }
     if (pthread_mutex_init(&self->mu, NULL) != 0) {
+        sais_curve_destroy(&self->curve);
         free(self);
         return NULL;
     }
@@ -69,6 +89,7 @@ void sais_client_destroy(sais_client_t **self_p)
     for (size_t i = 0; i < self->npools; i++)
         for (size_t j = 0; j < self->pools[i].nidle; j++)
             zsock_destroy(&self->pools[i].idle[j]);
+    sais_curve_destroy(&self->curve);
     pthread_mutex_destroy(&self->mu);
     free(self);
     *self_p = NULL;
@@ -114,6 +135,12 @@ static zsock_t *take(sais_client_t *self, const char *service)
     if (!s)
         return NULL;
     sais_socket_tune(s, self->cfg);
+    char err[512];
+    if (sais_curve_client(self->curve, s, service, err, sizeof err) != 0) {
+        sais_error("client: cannot call %s over CURVE: %s", service, err);
+        zsock_destroy(&s);
+        return NULL;
+    }
     if (zsock_connect(s, "%s", endpoint) != 0) {
         sais_error("client: cannot connect to %s at %s", service, endpoint);
         zsock_destroy(&s);

@@ -4,6 +4,7 @@
  * A call takes a socket from the pool, sends the Request, waits for the Reply with the same
  * id until the timeout, and gives the socket back; on timeout the socket is destroyed rather
  * than returned, so a late reply can never be taken for the answer to another request.
+ * With bus.curve on each DEALER is a CURVE client of the service it calls (sais_curve.h).
  */
 #ifndef SAIS_CLIENT_H
 #define SAIS_CLIENT_H
@@ -15,7 +16,12 @@ typedef struct sais_client_t sais_client_t;
 
 enum { SAIS_CALL_OK = 0, SAIS_CALL_TIMEOUT = -1, SAIS_CALL_DOWN = -2, SAIS_CALL_BAD_REPLY = -3 };
 
+/* With bus.curve on, every socket of the client is a CURVE client holding the certificate of
+ * the process (sais_curve_process_name: bus.cert_name, else the first service this process
+ * started); NULL, with the reason logged, if there is none or it cannot be loaded. */
 sais_client_t *sais_client_new(const sais_config_t *cfg);
+/* The same with the certificate `name` (a service's own client uses the service's name). */
+sais_client_t *sais_client_new_as(const sais_config_t *cfg, const char *name);
 void sais_client_destroy(sais_client_t **self_p);
 
 /* Fills req->id (if empty) and req->deadline_ms (now + timeout_ms) and sends it to `service`.

@@ -57,6 +57,10 @@ static const s_entry_t s_table[] = {
     { "bus.fetch_max", "256", T_INT, "most events returned by one fetch" },
     { "bus.reconnect_ms", "100", T_INT, "first reconnect delay, ms" },
     { "bus.reconnect_max_ms", "5000", T_INT, "longest reconnect delay (backoff cap), ms" },
+    { "bus.curve", "off", T_BOOL, "CURVE-encrypt the bus and admit only allow-listed certificates (between hosts); see README 'Deploying a county and a city'" },
+    { "bus.cert_dir", "", T_STR, "with bus.curve on: <service>.secret (mode 0600), public/*.cert (the allow-list and local server keys), remote/<county>/<service>.cert (server keys of the counties a city reads)" },
+    { "bus.zap_domain", "sais", T_STR, "ZAP domain of the CURVE servers" },
+    { "bus.cert_name", "", T_STR, "with bus.curve on: the certificate of requests made outside a service (sais status, digest, load); empty = the first service this process runs" },
 
     { "ingest.commit_lines", "1000", T_INT, "feed records accepted per LMDB write transaction" },
     { "ingest.max_errors", "1000", T_INT, "rejected records listed in a batch report" },

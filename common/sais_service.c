@@ -8,6 +8,7 @@
 #include "sais_service.h"
 #include "sais_bus.h"
 #include "sais_clock.h"
+#include "sais_curve.h"
 #include "sais_log.h"
 
 #include <sodium.h>
@@ -42,6 +43,7 @@ struct sais_svc_t {
     const sais_config_t      *cfg;
     sais_store_t             *store;
     sais_client_t            *client;
+    sais_curve_t             *curve;     /* this service's keypair; NULL with bus.curve off */
     zsock_t                  *router;
     void                     *state;
     consumer_t                consumers[MAX_CONSUMES];
@@ -481,10 +483,18 @@ done:
 static int consumer_connect(sais_svc_t *svc, consumer_t *c)
 {
     zsock_destroy(&c->dealer);
+    /* if this fails (a server certificate gone missing), the loop tries again after
+     * resend_after rather than on every turn */
+    c->sent_at = sais_clock_ms();
     c->dealer = zsock_new(ZMQ_DEALER);
     if (!c->dealer)
         return -1;
     sais_socket_tune(c->dealer, svc->cfg);
+    char err[512];
+    if (sais_curve_client(svc->curve, c->dealer, c->producer, err, sizeof err) != 0) {
+        sais_error("cannot read producer %s over CURVE: %s", c->producer, err);
+        return -1;
+    }
     if (zsock_connect(c->dealer, "%s", c->endpoint) != 0) {
         sais_error("cannot connect to producer %s at %s", c->producer, c->endpoint);
         return -1;
@@ -619,9 +629,12 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
     svc->store = sais_store_open(path, svc->def->dbis, (size_t)sais_config_int(svc->cfg, "store.map_mb"), err, errlen);
     if (!svc->store)
         return -1;
-    svc->client = sais_client_new(svc->cfg);
+    sais_curve_note_service(svc->def->name);
+    if (sais_curve_new(svc->cfg, svc->def->name, &svc->curve, err, errlen) != 0)
+        return -1;
+    svc->client = sais_client_new_as(svc->cfg, svc->def->name);
     if (!svc->client) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "cannot make the request client (see the log)");
         return -1;
     }
     svc->fetch_max = (uint32_t)sais_config_int(svc->cfg, "bus.fetch_max");
@@ -679,6 +692,8 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
     }
     sais_socket_tune(svc->router, svc->cfg);
     zsock_set_router_mandatory(svc->router, 1);
+    if (sais_curve_server(svc->curve, svc->router, err, errlen) != 0)
+        return -1; /* never bind a server that would not authenticate its clients */
     snprintf(key, sizeof key, "%s.endpoint", svc->def->name);
     const char *ep = sais_config_get(svc->cfg, key);
     if (!ep || zsock_bind(svc->router, "%s", ep) == -1) {
@@ -690,7 +705,7 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
             snprintf(err, errlen, "cannot connect to %s", svc->consumers[i].producer);
             return -1;
         }
-    sais_info("started (%s)", ep);
+    sais_info("started (%s%s)", ep, svc->curve ? ", CURVE" : "");
     return 0;
 }
 
@@ -705,6 +720,7 @@ static void svc_stop(sais_svc_t *svc)
     if (svc->def->on_stop)
         svc->def->on_stop(svc);
     sais_client_destroy(&svc->client);
+    sais_curve_destroy(&svc->curve); /* after its sockets: may stop the process's zauth */
     sais_store_destroy(&svc->store);
 }
 

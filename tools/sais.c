@@ -5,6 +5,7 @@
 #include "gen.h"
 #include "sais_clock.h"
 #include "sais_config.h"
+#include "sais_curve.h"
 #include "sais_json.h"
 #include "sais_load.h"
 #include "sais_log.h"
@@ -56,6 +57,7 @@ static int usage(void)
             "  sais status [--config FILE]\n"
             "  sais compare --month YYYY-MM [--config FILE]\n"
             "  sais audit verify --data DIR\n"
+            "  sais certs --dir DIR NAME...\n"
             "services: ingest verify rules warn intake match notify city gateway\n");
     return 2;
 }
@@ -451,6 +453,48 @@ static int cmd_audit(int argc, char **argv)
     return rc == 0 ? 0 : rc == 1 ? 3 : 1;
 }
 
+/* CURVE keypairs for the bus: DIR/NAME.secret (0600, stays on the host that runs NAME) and
+ * DIR/public/NAME.cert (handed out: to the allow-lists of the hosts NAME connects to and as the
+ * server key of NAME). See README "Deploying a county and a city". */
+static int cmd_certs(int argc, char **argv)
+{
+    const char *dir = NULL;
+    int first = 0, n = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--dir")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "sais certs: --dir needs a value\n");
+                return usage();
+            }
+            dir = argv[++i];
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "sais certs: unknown option %s\n", argv[i]);
+            return usage();
+        } else {
+            if (!first)
+                first = i;
+            n++;
+        }
+    }
+    if (!dir || n == 0) {
+        fprintf(stderr, "sais certs: --dir DIR and at least one NAME are required\n");
+        return usage();
+    }
+    for (int i = first; i < argc; i++) {
+        char err[1024];
+        if (!strcmp(argv[i], "--dir")) {
+            i++;
+            continue;
+        }
+        if (sais_curve_generate(dir, argv[i], err, sizeof err) != 0) {
+            fprintf(stderr, "sais certs: %s\n", err);
+            return 1;
+        }
+        printf("%s/%s.secret %s/public/%s.cert\n", dir, argv[i], dir, argv[i]);
+    }
+    return 0;
+}
+
 static int dispatch(int argc, char **argv)
 {
     const char *cmd = argv[1];
@@ -470,6 +514,8 @@ static int dispatch(int argc, char **argv)
         return cmd_compare(argc, argv);
     if (!strcmp(cmd, "audit"))
         return cmd_audit(argc, argv);
+    if (!strcmp(cmd, "certs"))
+        return cmd_certs(argc, argv);
     return usage();
 }
 
