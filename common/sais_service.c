@@ -716,6 +716,13 @@ static void svc_stop(sais_svc_t *svc)
     svc->nparked = 0;
     for (size_t i = 0; i < svc->nconsumers; i++)
         zsock_destroy(&svc->consumers[i].dealer);
+    if (svc->router) {
+        /* unbind first: an inproc:// name is otherwise released only when ZeroMQ gets round
+         * to it, and the same service started again in this process could not bind it */
+        const char *ep = zsock_endpoint(svc->router);
+        if (ep && *ep)
+            zsock_unbind(svc->router, "%s", ep);
+    }
     zsock_destroy(&svc->router);
     if (svc->def->on_stop)
         svc->def->on_stop(svc);
