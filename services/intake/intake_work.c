@@ -629,7 +629,7 @@ int intake_on_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
         || (rc = intake_work_put(svc, txn, a->application_id, INTAKE_JOB_PHONE)) != 0
         || (rc = intake_emit(svc, txn, a)) != 0)
         goto out;
-    sais_info("proactive case %s (%s) is application %s in %s's queue", pc->case_id, pc->policy,
+    sais_debug("proactive case %s (%s) is application %s in %s's queue", pc->case_id, pc->policy,
               a->application_id, a->handled_region);
 out:
     intake_app_free(&a);
@@ -683,7 +683,7 @@ int intake_on_withdrawn(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
     if ((rc = intake_store_put(svc, txn, a)) == 0 && (rc = intake_work_del(svc, txn, id)) == 0)
         rc = sais_svc_emit(svc, txn, "application.withdrawn", a->handled_region, &a->base);
     if (rc == 0)
-        sais_info("application %s closed: proactive case %s withdrawn", id, pc->case_id);
+        sais_debug("application %s closed: proactive case %s withdrawn", id, pc->case_id);
 out:
     intake_app_free(&a);
     rul__proactive_case__free_unpacked(pc, NULL);

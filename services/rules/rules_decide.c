@@ -137,7 +137,7 @@ static int grant(const decide_ctx_t *c, const rules_result_t *r, const char *ori
     }
     if (rc != 0)
         return rc;
-    sais_info("household %s: %s granted %lld fen (%s)", c->pic->household_id, r->policy,
+    sais_debug("household %s: %s granted %lld fen (%s)", c->pic->household_id, r->policy,
               (long long)r->amount, e.period);
     return store_and_emit(c, &e, "granted");
 }
@@ -198,7 +198,7 @@ static int proactive_case(const decide_ctx_t *c, const rules_result_t *r)
     pc.n_explanation = nc;
     pc.evidence = (Sais__Evidence **)c->cause;
     pc.n_evidence = c->ncause;
-    sais_info("household %s: proactive %s case %s for review", c->pic->household_id, r->policy, id);
+    sais_debug("household %s: proactive %s case %s for review", c->pic->household_id, r->policy, id);
     return sais_svc_emit(c->svc, c->txn, "case.proactive", c->pic->region, &pc.base);
 }
 
@@ -243,7 +243,7 @@ static int withdraw_case(const decide_ctx_t *c, const rules_result_t *r)
     pc.n_explanation = nc;
     pc.evidence = (Sais__Evidence **)c->cause;
     pc.n_evidence = c->ncause;
-    sais_info("household %s: proactive %s case %s withdrawn (no longer eligible)", c->pic->household_id, r->policy, id);
+    sais_debug("household %s: proactive %s case %s withdrawn (no longer eligible)", c->pic->household_id, r->policy, id);
     return sais_svc_emit(c->svc, c->txn, "case.withdrawn", c->pic->region, &pc.base);
 }
 

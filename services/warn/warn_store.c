@@ -467,7 +467,7 @@ int warn_apply_signal(sais_svc_t *svc, MDB_txn *txn, const warn_hh_t *hh,
     if (rc == 0 && tally)
         tally->raised++;
     if (rc == 0)
-        sais_info("alert %s %s raised for household %s", a->alert_id, a->kind, a->household_id);
+        sais_debug("alert %s %s raised for household %s", a->alert_id, a->kind, a->household_id);
     wrn__alert__free_unpacked(a, NULL);
     return rc;
 }
