@@ -60,23 +60,31 @@ int sais_reply_pb(sais_reply_t *r, int status, const ProtobufCMessage *msg)
     return 0;
 }
 
-static const char *status_title(int status)
+const char *sais_status_title(int status)
 {
+    /* RFC 9110 reason phrases for the statuses SAIS answers */
     switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
-    default:  return status >= 500 ? "Internal Error" : "Error";
+    default:  return "Error";
     }
 }
 
@@ -89,7 +97,7 @@ static int problem(sais_reply_t *r, int status, const char *code, const char *de
     snprintf(type, sizeof type, "https://sais.example/problems/%s", code);
     sais_jw_obj(&w);
     sais_jw_kstr(&w, "type", type);
-    sais_jw_kstr(&w, "title", status_title(status));
+    sais_jw_kstr(&w, "title", sais_status_title(status));
     sais_jw_kint(&w, "status", status);
     sais_jw_kstr(&w, "detail", detail);
     if (field) {

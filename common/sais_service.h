@@ -43,6 +43,8 @@ int sais_reply_problem(sais_reply_t *r, int status, const char *code, const char
 /* Problem 422 with one entry in "errors": {"field", "code", "message"}. */
 int sais_reply_invalid(sais_reply_t *r, const char *field, const char *code, const char *message);
 void sais_reply_reset(sais_reply_t *r);
+/* The RFC 9110 reason phrase of a status ("Not Found"); "Error" for one not listed. */
+const char *sais_status_title(int status);
 
 /* ---- requests */
 /* A path capture or query parameter; NULL if absent. */

@@ -1,5 +1,6 @@
 /* gateway_problem — see gateway_problem.h. */
 #include "gateway_problem.h"
+#include "sais_service.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,33 +66,6 @@ int gw_resp_copy(gw_resp_t *r, int status, const char *ctype, const void *p, siz
     return gw_resp_take(r, status, ctype, b, n);
 }
 
-const char *gw_status_title(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default:  return "Error";
-    }
-}
-
 static void problem_build(gw_resp_t *r, int status, const char *code, const char *detail,
                           const char *field, const char *ecode, const char *message)
 {
@@ -101,7 +75,7 @@ static void problem_build(gw_resp_t *r, int status, const char *code, const char
     snprintf(type, sizeof type, "https://sais.example/problems/%s", code);
     sais_jw_obj(&w);
     sais_jw_kstr(&w, "type", type);
-    sais_jw_kstr(&w, "title", gw_status_title(status));
+    sais_jw_kstr(&w, "title", sais_status_title(status));
     sais_jw_kint(&w, "status", status);
     sais_jw_kstr(&w, "detail", detail);
     sais_jw_key(&w, "errors");

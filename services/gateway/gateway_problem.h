@@ -31,8 +31,6 @@ int gw_resp_take(gw_resp_t *r, int status, const char *ctype, char *body, size_t
 /* Copies bytes. 0, or -1 (answer becomes a bare 503). */
 int gw_resp_copy(gw_resp_t *r, int status, const char *ctype, const void *p, size_t n);
 
-/* The reason phrase for a status ("Not Found"); "Error" for one not listed. */
-const char *gw_status_title(int status);
 
 /* A problem document: type "https://sais.example/problems/<code>", errors []. */
 void gw_problem(gw_resp_t *r, int status, const char *code, const char *fmt, ...)
