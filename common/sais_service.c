@@ -11,6 +11,7 @@
 #include "sais_curve.h"
 #include "sais_log.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ struct sais_svc_t {
     uint32_t                  fetch_max;
     uint32_t                  fetch_wait_ms;
     size_t                    max_msg;
+    size_t                    fetch_bytes;
 };
 
 const char *sais_svc_name(const sais_svc_t *svc) { return svc->def->name; }
@@ -140,7 +142,7 @@ static void answer_fetch(sais_svc_t *svc, zframe_t *identity, const char *id, ui
                          uint32_t max)
 {
     Sais__FetchReply fr;
-    if (sais_bus_fetch(svc->store, after, max, svc->max_msg / 2, &fr) != 0) {
+    if (sais_bus_fetch(svc->store, after, max, svc->fetch_bytes, &fr) != 0) {
         send_problem(svc, identity, id, 503, "store", "cannot read the event log");
         return;
     }
@@ -644,6 +646,9 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
         svc->fetch_max = 256;
     if (svc->max_msg == 0)
         svc->max_msg = 64u << 20;
+    svc->fetch_bytes = (size_t)sais_config_int(svc->cfg, "bus.fetch_kb") << 10;
+    if (svc->fetch_bytes == 0 || svc->fetch_bytes > svc->max_msg / 2)
+        svc->fetch_bytes = svc->max_msg / 2;
 
     for (size_t i = 0; svc->def->consumes && svc->def->consumes[i]; i++) {
         if (svc->nconsumers == MAX_CONSUMES) {
@@ -813,6 +818,10 @@ static void actor_fn(zsock_t *pipe, void *vargs)
     svc->cfg = args->cfg;
     free(args);
     sais_log_set_service(svc->def->name);
+    /* `top -H` and perf then show which service a thread is; Linux allows 15 characters */
+    char tname[16];
+    snprintf(tname, sizeof tname, "sais-%s", svc->def->name);
+    (void)pthread_setname_np(pthread_self(), tname);
     char err[512] = "";
     int rc = svc_start(svc, err, sizeof err);
     zsock_send(pipe, "is", rc, err);

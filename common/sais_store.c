@@ -30,6 +30,10 @@ struct sais_store_t {
     char     dir[512];
     size_t   ndbi;
     char    *names[SAIS_STORE_MAX_DBIS];
+    /* the pointers the names were declared with: callers name a database with the same
+     * literal (a header's macro) on every access, so a pointer compare usually finds it with
+     * one strcmp instead of one per database (only compared, never dereferenced) */
+    const char *declared[SAIS_STORE_MAX_DBIS];
     MDB_dbi  dbis[SAIS_STORE_MAX_DBIS];
     /* Every transaction holds this shared; growing the map takes it exclusively, because
      * mdb_env_set_mapsize may only be called with no transaction active in the process. */
@@ -67,6 +71,7 @@ static int add_name(sais_store_t *self, const char *name)
             return 0;
     if (self->ndbi >= SAIS_STORE_MAX_DBIS)
         return -1;
+    self->declared[self->ndbi] = name;
     self->names[self->ndbi] = strdup(name);
     if (!self->names[self->ndbi])
         return -1;
@@ -169,6 +174,9 @@ void sais_store_destroy(sais_store_t **self_p)
 
 MDB_dbi sais_store_dbi(sais_store_t *self, const char *name)
 {
+    for (size_t i = 0; i < self->ndbi; i++)
+        if (self->declared[i] == name && strcmp(self->names[i], name) == 0)
+            return self->dbis[i];
     for (size_t i = 0; i < self->ndbi; i++)
         if (strcmp(self->names[i], name) == 0)
             return self->dbis[i];

@@ -16,8 +16,16 @@ static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *p
         const Ver__Member *m = pic->members[i];
         if (strcmp(m->status, "moved_out") == 0)
             continue;
-        rc = sais_put(txn, persons, m->id_number, strlen(m->id_number), pic->household_id,
-                      strlen(pic->household_id));
+        /* a household changes several times while a city loads, its members seldom: a put
+         * dirties a page (written and synced at commit) even when the value is the same */
+        size_t hl = strlen(pic->household_id);
+        MDB_val v;
+        rc = sais_get(txn, persons, m->id_number, strlen(m->id_number), &v);
+        if (rc == 0 && v.mv_size == hl && memcmp(v.mv_data, pic->household_id, hl) == 0)
+            continue;
+        if (rc != 0 && rc != MDB_NOTFOUND)
+            break;
+        rc = sais_put(txn, persons, m->id_number, strlen(m->id_number), pic->household_id, hl);
     }
     return rc;
 }

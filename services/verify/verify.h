@@ -39,5 +39,10 @@ int verify_verifications_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request 
 /* Loads the members of a household and computes its picture for today into *out (clear with
  * verify_picture_clear). MDB_NOTFOUND if the household is unknown. */
 int verify_compute_picture(sais_svc_t *svc, MDB_txn *txn, const char *household_id, Ver__Picture *out);
+/* The same, taking members from `lookup` first (a borrowed person as stored in txn, or NULL
+ * to read it from the store): the persons an envelope just folded are not unpacked twice. */
+typedef const Vst__Person *(*verify_person_lookup_fn)(void *ctx, const char *id_number);
+int verify_compute_picture_with(sais_svc_t *svc, MDB_txn *txn, const char *household_id,
+                                verify_person_lookup_fn lookup, void *ctx, Ver__Picture *out);
 
 #endif
