@@ -27,6 +27,10 @@ int sais_bus_head(sais_store_t *store, MDB_txn *txn, uint64_t *head);
  * free with sais_bus_fetch_free. 0 or -1. */
 int sais_bus_fetch(sais_store_t *store, uint64_t after, uint32_t max, size_t max_bytes,
                    Sais__FetchReply *out);
+/* The same, as the packed FetchReply a producer sends (built from the stored bytes, no
+ * unpacking): *buf is malloc'd, the caller frees it. 0 or -1. */
+int sais_bus_fetch_packed(sais_store_t *store, uint64_t after, uint32_t max, size_t max_bytes,
+                          uint8_t **buf, size_t *len);
 void sais_bus_fetch_free(Sais__FetchReply *reply);
 
 /* A consumer's cursor for `producer` (0 if none yet). LMDB codes. */

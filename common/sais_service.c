@@ -141,22 +141,14 @@ static void send_problem(sais_svc_t *svc, zframe_t *identity, const char *id, in
 static void answer_fetch(sais_svc_t *svc, zframe_t *identity, const char *id, uint64_t after,
                          uint32_t max)
 {
-    Sais__FetchReply fr;
-    if (sais_bus_fetch(svc->store, after, max, svc->fetch_bytes, &fr) != 0) {
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (sais_bus_fetch_packed(svc->store, after, max, svc->fetch_bytes, &buf, &n) != 0) {
         send_problem(svc, identity, id, 503, "store", "cannot read the event log");
         return;
     }
-    size_t n = sais__fetch_reply__get_packed_size(&fr);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) {
-        sais_bus_fetch_free(&fr);
-        send_problem(svc, identity, id, 503, "memory", "out of memory");
-        return;
-    }
-    sais__fetch_reply__pack(&fr, buf);
     send_reply(svc, identity, id, 200, "application/x-protobuf", buf, n);
     free(buf);
-    sais_bus_fetch_free(&fr);
 }
 
 typedef struct { sais_store_t *store; uint64_t head; } head_ctx_t;

@@ -1,5 +1,6 @@
 /* rules — from a household's picture to entitlement changes (DOMAIN.md "Policies"). */
 #include "rules.h"
+#include "rules_catalog.h"
 #include "sais_clock.h"
 #include "sais_log.h"
 #include "sais_money.h"
@@ -54,7 +55,20 @@ typedef struct {
     const Ver__Picture      *pic;
     Sais__Evidence *const   *cause;
     size_t                   ncause;
+    /* a dry run only finds out whether the results would change anything: every write
+     * below is guarded by it, and sets `acts` instead */
+    bool                     dry;
+    bool                     acts;
 } decide_ctx_t;
+
+/* In a dry run: notes that a decision would be written, and tells the caller to stop there. */
+static bool dry_stop(const decide_ctx_t *c)
+{
+    if (!c->dry)
+        return false;
+    ((decide_ctx_t *)c)->acts = true;
+    return true;
+}
 
 /* Fills an entitlement's explanation (clauses) and evidence from a result; the strings are
  * borrowed from the result and the cause, so pack before they go. */
@@ -100,6 +114,8 @@ static const char *beneficiary(const decide_ctx_t *c, const rules_result_t *r)
 
 static int grant(const decide_ctx_t *c, const rules_result_t *r, const char *origin)
 {
+    if (dry_stop(c))
+        return 0;
     uint64_t n;
     int rc = sais_next_id(sais_svc_store(c->svc), c->txn, "entitlement", &n);
     if (rc != 0)
@@ -166,8 +182,12 @@ static int proactive_case(const decide_ctx_t *c, const rules_result_t *r)
         }
         if (was == (long long)r->amount || il >= sizeof id)
             return 0;
+        if (dry_stop(c))
+            return 0;
         snprintf(id, sizeof id, "%.*s", (int)il, (const char *)v.mv_data);
     } else if (rc == MDB_NOTFOUND) {
+        if (dry_stop(c))
+            return 0;
         uint64_t n;
         if ((rc = sais_next_id(sais_svc_store(c->svc), c->txn, "case", &n)) != 0)
             return rc;
@@ -218,6 +238,8 @@ static int withdraw_case(const decide_ctx_t *c, const rules_result_t *r)
         return 0;
     if (rc != 0)
         return rc;
+    if (dry_stop(c))
+        return 0;
     char id[32];
     const char *bar = memchr(v.mv_data, '|', v.mv_size);
     size_t il = bar ? (size_t)(bar - (const char *)v.mv_data) : v.mv_size;
@@ -260,6 +282,8 @@ static bool someone_incarcerated(const Ver__Picture *pic)
 static int update(const decide_ctx_t *c, Rul__Entitlement *cur, const rules_result_t *r,
                   const char *status, const char *change, bool new_amount)
 {
+    if (dry_stop(c))
+        return 0;
     Rul__Entitlement saved = *cur;
     expl_t x;
     if (new_amount) {
@@ -279,7 +303,8 @@ static int update(const decide_ctx_t *c, Rul__Entitlement *cur, const rules_resu
 static int apply_result(const decide_ctx_t *c, const rules_result_t *r)
 {
     if (r->error) {
-        sais_warn("household %s: %s", c->pic->household_id, r->error);
+        if (c->dry)   /* said once, in the dry run that always comes first */
+            sais_warn("household %s: %s", c->pic->household_id, r->error);
         return 0;
     }
     if (r->period == RULES_KIND_ONE_OFF) {
@@ -319,7 +344,7 @@ static int apply_result(const decide_ctx_t *c, const rules_result_t *r)
         bool suspend = c->pic->counted == 0 && someone_incarcerated(c->pic);
         if (!(suspend && strcmp(cur->status, "suspended") == 0))
             rc = update(c, cur, r, suspend ? "suspended" : "stopped", suspend ? "suspended" : "stopped", false);
-        if (rc == 0 && !suspend) {
+        if (rc == 0 && !suspend && !c->dry) {
             /* ended: a later eligibility is a new case for a caseworker */
             rc = sais_del(c->txn, sais_svc_dbi(c->svc, RULES_DB_CASES), key, (size_t)kl);
             if (rc == MDB_NOTFOUND)
@@ -354,15 +379,41 @@ int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
         npaid++;
     }
     rules_history_t hist = {paid, npaid};
-    if (rules_evaluate_household(st->catalog, pic, &hist, NULL, 0, results) != 0) {
+    /* Most changes of a household change no decision (another month of the same wage), so
+     * a brief evaluation (no explanations to format) and a dry run of the decisions come
+     * first; only a household whose decisions change is evaluated again in full, and the
+     * decisions written carry that evaluation's explanation. */
+    rules_eval_opts_t brief = {.brief = true};
+    size_t nres = np;
+    decide_ctx_t c = {svc, txn, pic, cause, ncause, true, false};
+    if (rules_evaluate(st->catalog, pic, &hist, NULL, 0, &brief, results, &nres, NULL, 0) != 0) {
         sais_error("household %s: evaluation failed (out of memory)", pic->household_id);
         rc = ENOMEM;
         goto done;
     }
-    decide_ctx_t c = {svc, txn, pic, cause, ncause};
-    for (size_t i = 0; i < np && rc == 0; i++)
+    const char *acting[RULES_MAX_POLICIES];
+    size_t nacting = 0;
+    for (size_t i = 0; i < nres && rc == 0; i++) {
+        c.acts = false;
         rc = apply_result(&c, &results[i]);
-    rules_results_clear(results, np);
+        if (c.acts && nacting < RULES_MAX_POLICIES)
+            acting[nacting++] = rules_catalog_policy(st->catalog, i)->id;
+    }
+    rules_results_clear(results, nres);
+    if (rc != 0 || nacting == 0)
+        goto done;
+    /* only the policies that act, in full (their prerequisites are evaluated with them) */
+    c.dry = false;
+    rules_eval_opts_t full = {.policies = acting, .npolicies = nacting};
+    char err[160];
+    if (rules_evaluate(st->catalog, pic, &hist, NULL, 0, &full, results, &nres, err, sizeof err) != 0) {
+        sais_error("household %s: evaluation failed: %s", pic->household_id, err);
+        rc = ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < nres && rc == 0; i++)
+        rc = apply_result(&c, &results[i]);
+    rules_results_clear(results, nres);
 done:
     free(results);
     return rc;
@@ -396,7 +447,7 @@ int rules_approve(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const
     rules_history_t hist = {&p, 1};
     if (rc == 0 && rules_evaluate_household(st->catalog, pic, &hist, NULL, 0, results) != 0)
         rc = ENOMEM;
-    decide_ctx_t c = {svc, txn, pic, NULL, 0};
+    decide_ctx_t c = {svc, txn, pic, NULL, 0, false, false};
     for (size_t i = 0; i < np && rc == 0; i++) {
         const rules_result_t *r = &results[i];
         bool approved = false;
