@@ -54,7 +54,7 @@ static const s_entry_t s_table[] = {
     { "bus.max_msg_mb", "64", T_INT, "largest bus message accepted (ZMQ_MAXMSGSIZE), MiB" },
     { "bus.heartbeat_ms", "1000", T_INT, "ZeroMQ heartbeat interval, ms" },
     { "bus.fetch_wait_ms", "1000", T_INT, "long-poll wait of a consumer's fetch, ms" },
-    { "bus.fetch_max", "2048", T_INT, "most events returned by one fetch (a consumer applies a fetch in one transaction: bigger ones share their page writes and sync)" },
+    { "bus.fetch_max", "16384", T_INT, "most events returned by one fetch (a consumer applies a fetch in one transaction: bigger ones share their page writes and sync; a busy producer answers one fetch per consumer between its own transactions)" },
     { "bus.fetch_kb", "8192", T_INT, "most bytes of events returned by one fetch (at least one event), KiB: a consumer applies a fetch in one transaction, and LMDB's cost per dirty page grows with the transaction" },
     { "bus.reconnect_ms", "100", T_INT, "first reconnect delay, ms" },
     { "bus.reconnect_max_ms", "5000", T_INT, "longest reconnect delay (backoff cap), ms" },

@@ -1,4 +1,5 @@
-/* sais_service — the actor runtime; see sais_service.h.
+/* sais_service — the actor runtime; see sais_service.h (and sais_service_calls.c for the
+ * requests).
  *
  * One thread per service. Its loop polls: the actor pipe ($TERM), the ROUTER (requests and
  * consumers' fetches of this service's log) and one DEALER per producer it consumes. Every
@@ -17,48 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CONSUMES 128  /* the city: five producers in each of up to 25 counties */
-#define MAX_PARKED   256
-
-typedef struct {
-    char        producer[64];  /* the cursor's name (a producer, or a config source's name) */
-    zsock_t    *dealer;
-    char        endpoint[256];
-    uint64_t    cursor;
-    bool        inflight;
-    int64_t     sent_at;
-    char        req_id[32];
-    int64_t     retry_at;     /* after a failed apply: wait before asking again */
-} consumer_t;
-
-typedef struct {
-    zframe_t *identity;
-    char      id[64];
-    uint64_t  after;
-    uint32_t  max;
-    int64_t   deadline;
-} parked_t;
-
-struct sais_svc_t {
-    const sais_service_def_t *def;
-    const sais_config_t      *cfg;
-    sais_store_t             *store;
-    sais_client_t            *client;
-    sais_curve_t             *curve;     /* this service's keypair; NULL with bus.curve off */
-    zsock_t                  *router;
-    void                     *state;
-    consumer_t                consumers[MAX_CONSUMES];
-    size_t                    nconsumers;
-    parked_t                  parked[MAX_PARKED];
-    size_t                    nparked;
-    bool                      emitted;
-    uint64_t                  fetch_seq;
-    int64_t                   next_tick;
-    uint32_t                  fetch_max;
-    uint32_t                  fetch_wait_ms;
-    size_t                    max_msg;
-    size_t                    fetch_bytes;
-};
+#include "sais_service_int.h"
 
 const char *sais_svc_name(const sais_svc_t *svc) { return svc->def->name; }
 sais_store_t *sais_svc_store(sais_svc_t *svc) { return svc->store; }
@@ -82,7 +42,6 @@ int sais_svc_emit_raw(sais_svc_t *svc, MDB_txn *txn, const char *type, const cha
     return sais_bus_append(svc->store, txn, svc->def->name, type, region, NULL, payload, len, NULL);
 }
 
-static void wake_fetchers(sais_svc_t *svc, bool expire_only);
 
 int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx)
 {
@@ -90,14 +49,14 @@ int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx)
     if (svc->emitted) {
         svc->emitted = false;
         if (rc == 0)
-            wake_fetchers(svc, false);
+            svc_wake_fetchers(svc, false);
     }
     return rc;
 }
 
 /* ---------------------------------------------------------------- sending replies */
 
-static void send_reply(sais_svc_t *svc, zframe_t *identity, const char *id, int status,
+void svc_send_reply(sais_svc_t *svc, zframe_t *identity, const char *id, int status,
                        const char *ctype, const void *body, size_t len)
 {
     Sais__Reply rep = SAIS__REPLY__INIT;
@@ -127,12 +86,12 @@ static void send_reply(sais_svc_t *svc, zframe_t *identity, const char *id, int 
     }
 }
 
-static void send_problem(sais_svc_t *svc, zframe_t *identity, const char *id, int status,
+void svc_send_problem(sais_svc_t *svc, zframe_t *identity, const char *id, int status,
                          const char *code, const char *detail)
 {
     sais_reply_t r = {0};
     if (sais_reply_problem(&r, status, code, "%s", detail) == 0)
-        send_reply(svc, identity, id, r.status, r.content_type, r.body, r.len);
+        svc_send_reply(svc, identity, id, r.status, r.content_type, r.body, r.len);
     sais_reply_reset(&r);
 }
 
@@ -144,10 +103,10 @@ static void answer_fetch(sais_svc_t *svc, zframe_t *identity, const char *id, ui
     uint8_t *buf = NULL;
     size_t n = 0;
     if (sais_bus_fetch_packed(svc->store, after, max, svc->fetch_bytes, &buf, &n) != 0) {
-        send_problem(svc, identity, id, 503, "store", "cannot read the event log");
+        svc_send_problem(svc, identity, id, 503, "store", "cannot read the event log");
         return;
     }
-    send_reply(svc, identity, id, 200, "application/x-protobuf", buf, n);
+    svc_send_reply(svc, identity, id, 200, "application/x-protobuf", buf, n);
     free(buf);
 }
 
@@ -165,7 +124,7 @@ static void drop_parked(sais_svc_t *svc, size_t i)
 }
 
 /* Answers parked fetches that now have events (or whose wait is over). */
-static void wake_fetchers(sais_svc_t *svc, bool expire_only)
+void svc_wake_fetchers(sais_svc_t *svc, bool expire_only)
 {
     if (svc->nparked == 0)
         return;
@@ -188,11 +147,11 @@ static void wake_fetchers(sais_svc_t *svc, bool expire_only)
     }
 }
 
-static void handle_fetch(sais_svc_t *svc, zframe_t *identity, const Sais__Request *req)
+void svc_handle_fetch(sais_svc_t *svc, zframe_t *identity, const Sais__Request *req)
 {
     Sais__FetchRequest *fq = sais__fetch_request__unpack(NULL, req->body.len, req->body.data);
     if (!fq) {
-        send_problem(svc, identity, req->id, 400, "bad_fetch", "bus.fetch body does not unpack");
+        svc_send_problem(svc, identity, req->id, 400, "bad_fetch", "bus.fetch body does not unpack");
         return;
     }
     uint64_t after = fq->after;
@@ -202,7 +161,7 @@ static void handle_fetch(sais_svc_t *svc, zframe_t *identity, const Sais__Reques
 
     head_ctx_t c = {svc->store, 0};
     if (sais_store_read(svc->store, head_fn, &c) != 0) {
-        send_problem(svc, identity, req->id, 503, "store", "cannot read the event log head");
+        svc_send_problem(svc, identity, req->id, 503, "store", "cannot read the event log head");
         return;
     }
     if (c.head > after || wait == 0 || svc->nparked == MAX_PARKED) {
@@ -219,7 +178,7 @@ static void handle_fetch(sais_svc_t *svc, zframe_t *identity, const Sais__Reques
     parked_t *p = &svc->parked[svc->nparked];
     p->identity = zframe_dup(identity);
     if (!p->identity) {
-        send_problem(svc, identity, req->id, 503, "memory", "out of memory");
+        svc_send_problem(svc, identity, req->id, 503, "memory", "out of memory");
         return;
     }
     snprintf(p->id, sizeof p->id, "%s", req->id);
@@ -227,249 +186,6 @@ static void handle_fetch(sais_svc_t *svc, zframe_t *identity, const Sais__Reques
     p->max = max;
     p->deadline = sais_clock_ms() + wait;
     svc->nparked++;
-}
-
-/* ---------------------------------------------------------------- built-in methods */
-
-typedef struct { sais_svc_t *svc; sais_jw_t *w; } status_ctx_t;
-static int bus_status_fn(MDB_txn *txn, void *vctx)
-{
-    status_ctx_t *c = vctx;
-    uint64_t head = 0;
-    int rc = sais_bus_head(c->svc->store, txn, &head);
-    if (rc != 0)
-        return rc;
-    sais_jw_kint(c->w, "head", (int64_t)head);
-    sais_jw_key(c->w, "cursors");
-    sais_jw_obj(c->w);
-    for (size_t i = 0; i < c->svc->nconsumers; i++) {
-        uint64_t cur = 0;
-        rc = sais_cursor_get(c->svc->store, txn, c->svc->consumers[i].producer, &cur);
-        if (rc != 0)
-            return rc;
-        sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)cur);
-    }
-    sais_jw_obj_end(c->w);
-    return 0;
-}
-
-static int builtin(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *reply)
-{
-    sais_jw_t w;
-    if (strcmp(req->method, "health") == 0) {
-        sais_jw_init(&w);
-        sais_jw_obj(&w);
-        sais_jw_kstr(&w, "service", svc->def->name);
-        sais_jw_kstr(&w, "status", "up");
-        sais_jw_obj_end(&w);
-        return sais_reply_jw(reply, 200, &w);
-    }
-    if (strcmp(req->method, "digest") == 0) {
-        char hex[65];
-        if (sais_store_digest(svc->store, hex) != 0)
-            return sais_reply_problem(reply, 503, "store", "cannot compute the state digest");
-        sais_jw_init(&w);
-        sais_jw_obj(&w);
-        sais_jw_kstr(&w, "service", svc->def->name);
-        sais_jw_kstr(&w, "digest", hex);
-        sais_jw_obj_end(&w);
-        return sais_reply_jw(reply, 200, &w);
-    }
-    if (strcmp(req->method, "bus.status") == 0) {
-        uint64_t used = 0, size = 0;
-        sais_jw_init(&w);
-        sais_jw_obj(&w);
-        sais_jw_kstr(&w, "service", svc->def->name);
-        status_ctx_t c = {svc, &w};
-        if (sais_store_read(svc->store, bus_status_fn, &c) != 0) {
-            sais_jw_free(&w);
-            return sais_reply_problem(reply, 503, "store", "cannot read bus status");
-        }
-        if (sais_store_usage(svc->store, &used, &size) == 0) {
-            sais_jw_kint(&w, "map_used", (int64_t)used);
-            sais_jw_kint(&w, "map_size", (int64_t)size);
-        }
-        sais_jw_obj_end(&w);
-        return sais_reply_jw(reply, 200, &w);
-    }
-    return 1; /* not a built-in */
-}
-
-/* ---------------------------------------------------------------- the method table */
-
-typedef struct {
-    sais_svc_t           *svc;
-    const sais_method_t  *m;
-    const Sais__Request  *req;
-    sais_reply_t         *reply;
-    unsigned char         fingerprint[32];
-    char                 *idem_key;
-    size_t                idem_len;
-} call_ctx_t;
-
-static int read_call(MDB_txn *txn, void *vctx)
-{
-    call_ctx_t *c = vctx;
-    int rc = c->m->fn(c->svc, txn, c->req, c->reply);
-    return rc;
-}
-
-/* Idempotency record: fingerprint[32] | status (4, BE) | ctype_len (1) | ctype | body */
-static int write_call(MDB_txn *txn, void *vctx)
-{
-    call_ctx_t *c = vctx;
-    MDB_dbi idem = sais_store_dbi(c->svc->store, "_idem");
-    sais_reply_reset(c->reply);
-    if (c->idem_key) {
-        MDB_val v;
-        int rc = sais_get(txn, idem, c->idem_key, c->idem_len, &v);
-        if (rc == 0 && v.mv_size >= 37) {
-            const unsigned char *p = v.mv_data;
-            if (sodium_memcmp(p, c->fingerprint, 32) != 0) {
-                sais_reply_problem(c->reply, 409, "idempotency_conflict",
-                                   "Idempotency-Key was already used with a different request");
-                return SAIS_TXN_ABORT;
-            }
-            int status = (p[32] << 24) | (p[33] << 16) | (p[34] << 8) | p[35];
-            size_t cl = p[36];
-            if (37 + cl > v.mv_size)
-                return MDB_CORRUPTED;
-            char ctype[48];
-            snprintf(ctype, sizeof ctype, "%.*s", (int)cl, (const char *)p + 37);
-            sais_reply_bytes(c->reply, status, ctype, p + 37 + cl, v.mv_size - 37 - cl);
-            return SAIS_TXN_ABORT; /* nothing to change: answer as the first time */
-        }
-        if (rc != 0 && rc != MDB_NOTFOUND)
-            return rc;
-    }
-    int rc = c->m->fn(c->svc, txn, c->req, c->reply);
-    if (rc != 0)
-        return rc;
-    if (c->reply->status >= 400)
-        return SAIS_TXN_ABORT; /* a refused write changes nothing */
-    if (c->idem_key) {
-        size_t cl = strlen(c->reply->content_type);
-        size_t n = 37 + cl + c->reply->len;
-        MDB_val k = {c->idem_len, c->idem_key}, v = {n, NULL};
-        rc = mdb_put(txn, idem, &k, &v, MDB_RESERVE);
-        if (rc != 0)
-            return rc;
-        unsigned char *p = v.mv_data;
-        memcpy(p, c->fingerprint, 32);
-        uint32_t st = (uint32_t)c->reply->status;
-        p[32] = (unsigned char)(st >> 24);
-        p[33] = (unsigned char)(st >> 16);
-        p[34] = (unsigned char)(st >> 8);
-        p[35] = (unsigned char)st;
-        p[36] = (unsigned char)cl;
-        memcpy(p + 37, c->reply->content_type, cl);
-        if (c->reply->len)
-            memcpy(p + 37 + cl, c->reply->body, c->reply->len);
-    }
-    return 0;
-}
-
-static void fingerprint(const Sais__Request *req, unsigned char out[32])
-{
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, 32);
-    crypto_generichash_update(&st, (const unsigned char *)req->method, strlen(req->method) + 1);
-    for (size_t i = 0; i < req->n_params; i++) {
-        crypto_generichash_update(&st, (const unsigned char *)req->params[i]->key, strlen(req->params[i]->key) + 1);
-        crypto_generichash_update(&st, (const unsigned char *)req->params[i]->value, strlen(req->params[i]->value) + 1);
-    }
-    crypto_generichash_update(&st, req->body.data, req->body.len);
-    crypto_generichash_final(&st, out, 32);
-}
-
-static void dispatch(sais_svc_t *svc, zframe_t *identity, const Sais__Request *req)
-{
-    sais_reply_t reply = {0};
-    sais_log_set_request(req->id);
-    if (builtin(svc, req, &reply) == 0) {
-        send_reply(svc, identity, req->id, reply.status, reply.content_type, reply.body, reply.len);
-        sais_reply_reset(&reply);
-        sais_log_set_request(NULL);
-        return;
-    }
-    const sais_method_t *m = NULL;
-    for (const sais_method_t *t = svc->def->methods; t && t->name; t++)
-        if (strcmp(t->name, req->method) == 0) {
-            m = t;
-            break;
-        }
-    if (!m) {
-        char d[160];
-        snprintf(d, sizeof d, "the %s service does not implement \"%s\"", svc->def->name, req->method);
-        send_problem(svc, identity, req->id, 501, "not_implemented", d);
-        sais_log_set_request(NULL);
-        return;
-    }
-    call_ctx_t c = {.svc = svc, .m = m, .req = req, .reply = &reply};
-    int rc;
-    char idem[512];
-    switch (m->kind) {
-    case SAIS_M_READ:
-        rc = sais_store_read(svc->store, read_call, &c);
-        break;
-    case SAIS_M_WRITE:
-        if (req->idempotency_key && *req->idempotency_key) {
-            const char *who = req->caller && req->caller->key_id ? req->caller->key_id : "";
-            int n = snprintf(idem, sizeof idem, "%s|%s|%s", req->method, who, req->idempotency_key);
-            if (n > 0 && (size_t)n < sizeof idem) {
-                c.idem_key = idem;
-                c.idem_len = (size_t)n;
-                fingerprint(req, c.fingerprint);
-            }
-        }
-        rc = sais_svc_write(svc, write_call, &c);
-        if (rc == SAIS_TXN_ABORT)
-            rc = 0;
-        break;
-    default:
-        rc = m->fn(svc, NULL, req, &reply);
-        break;
-    }
-    if (rc != 0 || reply.status == 0) {
-        sais_error("%s: %s failed (%d)", svc->def->name, req->method, rc);
-        sais_reply_problem(&reply, 503, "service_error", "the %s service could not complete %s",
-                           svc->def->name, req->method);
-    }
-    send_reply(svc, identity, req->id, reply.status, reply.content_type, reply.body, reply.len);
-    sais_reply_reset(&reply);
-    sais_log_set_request(NULL);
-}
-
-static void on_router(sais_svc_t *svc)
-{
-    zmsg_t *m = zmsg_recv(svc->router);
-    if (!m)
-        return;
-    zframe_t *identity = zmsg_pop(m);
-    zframe_t *body = zmsg_pop(m);
-    if (!identity || !body) {
-        sais_warn("malformed request envelope dropped");
-        goto done;
-    }
-    Sais__Request *req = sais__request__unpack(NULL, zframe_size(body), zframe_data(body));
-    if (!req) {
-        sais_warn("garbled request (%zu bytes) answered 400", zframe_size(body));
-        send_problem(svc, identity, "", 400, "bad_request", "the request does not unpack");
-        goto done;
-    }
-    if (req->deadline_ms && sais_clock_ms() > req->deadline_ms) {
-        /* the caller has given up already; doing the work would only delay the next one */
-        sais_debug("request %s past its deadline dropped", req->id);
-    } else if (strcmp(req->method, "bus.fetch") == 0) {
-        handle_fetch(svc, identity, req);
-    } else {
-        dispatch(svc, identity, req);
-    }
-    sais__request__free_unpacked(req, NULL);
-done:
-    zframe_destroy(&identity);
-    zframe_destroy(&body);
-    zmsg_destroy(&m);
 }
 
 /* ---------------------------------------------------------------- consuming */
@@ -620,6 +336,10 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
     char path[600], key[96];
     const char *dir = sais_config_get(svc->cfg, "data.dir");
     snprintf(path, sizeof path, "%s/%s", dir ? dir : "data", svc->def->name);
+    if (svc_calls_init(svc) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     svc->store = sais_store_open(path, svc->def->dbis, (size_t)sais_config_int(svc->cfg, "store.map_mb"), err, errlen);
     if (!svc->store)
         return -1;
@@ -708,6 +428,7 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
 
 static void svc_stop(sais_svc_t *svc)
 {
+    svc_calls_fini(svc);
     for (size_t i = 0; i < svc->nparked; i++)
         zframe_destroy(&svc->parked[i].identity);
     svc->nparked = 0;
@@ -756,10 +477,10 @@ static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
             svc->def->on_tick(svc);
             if (svc->emitted) {
                 svc->emitted = false;
-                wake_fetchers(svc, false);
+                svc_wake_fetchers(svc, false);
             }
         }
-        wake_fetchers(svc, true);
+        svc_wake_fetchers(svc, true);
         void *which = zpoller_wait(poller, 50);
         if (zpoller_terminated(poller))
             break;
@@ -773,11 +494,12 @@ static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
                 break;
         } else if (which == svc->router) {
             /* drain what is queued, a bounded number per turn so consumers are not starved */
-            for (int k = 0; k < 64; k++) {
-                on_router(svc);
+            for (int k = 0; k < SVC_MAX_WJOBS; k++) {
+                svc_on_request(svc);
                 if (!(zsock_events(svc->router) & ZMQ_POLLIN))
                     break;
             }
+            svc_flush_writes(svc);
         } else if (which) {
             for (size_t i = 0; i < svc->nconsumers; i++)
                 if (which == svc->consumers[i].dealer)

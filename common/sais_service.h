@@ -30,6 +30,10 @@ typedef struct {
     char   content_type[48];
     char  *body;
     size_t len;
+    /* a SAIS_M_PREPARED handler's own state, from its prepare call to its write call: the
+     * runtime calls user_free(user) after the reply is sent; sais_reply_reset leaves it */
+    void  *user;
+    void (*user_free)(void *);
 } sais_reply_t;
 
 /* Each returns 0, or -1 on allocation failure. A later call replaces an earlier answer. */
@@ -65,6 +69,10 @@ typedef enum {
     SAIS_M_WRITE = 1,   /* handler gets a write txn; idempotency key handled by the runtime;
                            events it appends are published when the txn commits */
     SAIS_M_RAW   = 2,   /* handler gets txn = NULL and opens its own (sais_svc_write) */
+    SAIS_M_PREPARED = 3, /* a WRITE with a first call outside any transaction: the handler is
+                           called with txn = NULL (it may read, call other services, keep what
+                           it found in reply->user); if that answers (sets a status) the request
+                           ends there, else it is called again with a write txn as for WRITE */
 } sais_method_kind_t;
 
 typedef int (*sais_handler_fn)(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req,

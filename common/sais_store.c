@@ -253,9 +253,10 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
     return -1;
 }
 
-/* One batch of grouped writers: each in a child transaction of the batch's. MDB_MAP_FULL
- * (or any other LMDB failure) from any of them fails the whole batch, which sais_store_write
- * grows and redoes from the first caller. */
+/* One batch of grouped writers: each in a child transaction of the batch's, so one writer's
+ * abort or failure undoes only its own writes. MDB_MAP_FULL from any of them fails the whole
+ * batch, which sais_store_write grows and redoes from the first writer (each writer's rc is
+ * set again then). */
 static int group_batch_fn(MDB_txn *txn, void *vctx)
 {
     group_req_t *batch = vctx;
@@ -268,19 +269,39 @@ static int group_batch_fn(MDB_txn *txn, void *vctx)
         int x = r->fn(child, r->ctx);
         if (x == 0) {
             rc = mdb_txn_commit(child);
-            if (rc != 0)
+            if (rc == MDB_MAP_FULL)
                 return rc;
-            r->rc = 0;
+            r->rc = rc == 0 ? 0 : -1;
             continue;
         }
         mdb_txn_abort(child);
-        if (x == SAIS_TXN_ABORT || x == -1) {
-            r->rc = x;
-            continue;
-        }
-        return x; /* an LMDB code: MAP_FULL grows and redoes the batch; others fail it */
+        if (x == MDB_MAP_FULL)
+            return x;
+        if (x != SAIS_TXN_ABORT && x != -1)
+            sais_error("store: one write of a group failed: %s (the others go on)", mdb_strerror(x));
+        r->rc = x == SAIS_TXN_ABORT ? SAIS_TXN_ABORT : -1;
     }
     return 0;
+}
+
+int sais_store_write_batch(sais_store_t *self, size_t n, const sais_txn_fn *fns, void *const *ctxs, int *rcs)
+{
+    if (n == 0)
+        return 0;
+    group_req_t *reqs = calloc(n, sizeof *reqs);
+    if (!reqs)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].fn = fns[i];
+        reqs[i].ctx = ctxs[i];
+        reqs[i].rc = -1;
+        reqs[i].next = i + 1 < n ? &reqs[i + 1] : NULL;
+    }
+    int rc = sais_store_write(self, group_batch_fn, reqs);
+    for (size_t i = 0; i < n; i++)
+        rcs[i] = rc == 0 ? reqs[i].rc : -1;
+    free(reqs);
+    return rc == 0 ? 0 : -1;
 }
 
 int sais_store_write_grouped(sais_store_t *self, sais_txn_fn fn, void *ctx)

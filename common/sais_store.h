@@ -49,6 +49,11 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx);
  * returns only after the commit that holds its writes — never earlier. For paths where many
  * threads write small durable records (the gateway's audit chain). */
 int sais_store_write_grouped(sais_store_t *self, sais_txn_fn fn, void *ctx);
+/* The same grouping for one thread that has several writes in hand (the service runtime's
+ * queued WRITE requests): fns[i](txn, ctxs[i]) each in a child transaction, one commit for all.
+ * rcs[i] gets 0 (its writes committed), SAIS_TXN_ABORT or -1 (its writes undone). Returns 0
+ * when the commit succeeded, -1 when it did not (then every rcs[i] is -1). */
+int sais_store_write_batch(sais_store_t *self, size_t n, const sais_txn_fn *fns, void *const *ctxs, int *rcs);
 
 /* Runs fn in a read-only transaction. Returns fn's value, or -1 if the txn cannot start. */
 int sais_store_read(sais_store_t *self, sais_txn_fn fn, void *ctx);

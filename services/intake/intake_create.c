@@ -1,12 +1,13 @@
 /* intake_create — POST /v1/applications: an application with only an ID card.
  *
- * A RAW method: it must ask verify who the person is (and where the household is registered)
- * before it writes, and a call to another service may never run inside a write transaction.
- * So: validate, look up a stored answer for the Idempotency-Key, call verify (and rules, to
- * check named policies), then one short write transaction that stores the application, its
- * queue entry, its work item, the "application.submitted" event and the idempotency record
- * together. The record has the runtime's format (sais_service.c write_call), so a key means
- * the same here as for every WRITE method: same request -> the first answer, another -> 409.
+ * A PREPARED method (sais_service.h). The first call, outside any transaction, validates the
+ * body and finds who the person is and where the household is registered: from intake's own
+ * copy of the registry (intake_registry.c), or — for someone verify knows and that copy does
+ * not yet — by asking verify; named policies are checked against rules' catalogue. The second
+ * call, in a write transaction the runtime shares among the requests waiting together (group
+ * commit), stores the application, its queue entry, its work item and the
+ * "application.submitted" event. The runtime keeps the Idempotency-Key record with them: the
+ * same request again -> the first answer, another under the same key -> 409.
  */
 #include "intake_internal.h"
 #include "sais_clock.h"
@@ -14,7 +15,6 @@
 #include "sais_log.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +37,18 @@ typedef struct {
     char        reg_phone[32];
 } filed_t;
 
+/* What the first call found, kept for the second (reply->user). */
 typedef struct {
-    sais_svc_t          *svc;
-    const Sais__Request *req;
-    sais_reply_t        *reply;
-    const filed_t       *f;
-    char                 key[512];
-    size_t               keylen;        /* 0: no Idempotency-Key */
-    unsigned char        fingerprint[32];
-} create_ctx_t;
+    json_t *body;   /* f's strings point into it */
+    filed_t f;
+} prepared_t;
+
+static void prepared_free(void *p)
+{
+    prepared_t *pr = p;
+    json_decref(pr->body);
+    free(pr);
+}
 
 /* ---------------------------------------------------------------- validation */
 
@@ -113,81 +116,6 @@ static int validate(const json_t *body, filed_t *f, sais_reply_t *reply)
         f->note = json_string_value(nt);
     }
     return 0;
-}
-
-/* ---------------------------------------------------------------- idempotency */
-
-/* The runtime's fingerprint of a request (sais_service.c): method, params, body. */
-static void fingerprint(const Sais__Request *req, unsigned char out[32])
-{
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, 32);
-    crypto_generichash_update(&st, (const unsigned char *)req->method, strlen(req->method) + 1);
-    for (size_t i = 0; i < req->n_params; i++) {
-        crypto_generichash_update(&st, (const unsigned char *)req->params[i]->key, strlen(req->params[i]->key) + 1);
-        crypto_generichash_update(&st, (const unsigned char *)req->params[i]->value, strlen(req->params[i]->value) + 1);
-    }
-    crypto_generichash_update(&st, req->body.data, req->body.len);
-    crypto_generichash_final(&st, out, 32);
-}
-
-/* Record: fingerprint[32] | status (4, BE) | ctype_len (1) | ctype | body.
- * Returns 1 and fills the reply when the key was used before, 0 when not, or an LMDB code. */
-static int idem_lookup(MDB_txn *txn, create_ctx_t *c)
-{
-    if (!c->keylen)
-        return 0;
-    MDB_val v;
-    int rc = sais_get(txn, sais_svc_dbi(c->svc, "_idem"), c->key, c->keylen, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    const unsigned char *p = v.mv_data;
-    if (v.mv_size < 37)
-        return MDB_CORRUPTED;
-    if (sodium_memcmp(p, c->fingerprint, 32) != 0) {
-        sais_reply_problem(c->reply, 409, "idempotency_conflict",
-                           "Idempotency-Key was already used with a different request");
-        return 1;
-    }
-    int status = (p[32] << 24) | (p[33] << 16) | (p[34] << 8) | p[35];
-    size_t cl = p[36];
-    if (37 + cl > v.mv_size)
-        return MDB_CORRUPTED;
-    char ctype[48];
-    snprintf(ctype, sizeof ctype, "%.*s", (int)cl, (const char *)p + 37);
-    if (sais_reply_bytes(c->reply, status, ctype, p + 37 + cl, v.mv_size - 37 - cl) != 0)
-        return ENOMEM;
-    return 1;
-}
-
-static int idem_store(MDB_txn *txn, create_ctx_t *c)
-{
-    if (!c->keylen)
-        return 0;
-    size_t cl = strlen(c->reply->content_type);
-    MDB_val k = {c->keylen, c->key}, v = {37 + cl + c->reply->len, NULL};
-    int rc = mdb_put(txn, sais_svc_dbi(c->svc, "_idem"), &k, &v, MDB_RESERVE);
-    if (rc != 0)
-        return rc;
-    unsigned char *p = v.mv_data;
-    uint32_t st = (uint32_t)c->reply->status;
-    memcpy(p, c->fingerprint, 32);
-    p[32] = (unsigned char)(st >> 24);
-    p[33] = (unsigned char)(st >> 16);
-    p[34] = (unsigned char)(st >> 8);
-    p[35] = (unsigned char)st;
-    p[36] = (unsigned char)cl;
-    memcpy(p + 37, c->reply->content_type, cl);
-    if (c->reply->len)
-        memcpy(p + 37 + cl, c->reply->body, c->reply->len);
-    return 0;
-}
-
-static int idem_read_fn(MDB_txn *txn, void *vctx)
-{
-    return idem_lookup(txn, vctx);
 }
 
 /* ---------------------------------------------------------------- the registry */
@@ -292,14 +220,13 @@ static int check_policies(sais_svc_t *svc, const Sais__Request *req, const filed
 
 /* ---------------------------------------------------------------- the write */
 
-static int build(create_ctx_t *c, MDB_txn *txn, Itk__Application *a)
+static int build(sais_svc_t *svc, const Sais__Request *req, const filed_t *f, MDB_txn *txn, Itk__Application *a)
 {
-    const filed_t *f = c->f;
     char id[INTAKE_ID_MAX], by[300], note[400];
-    int rc = intake_next_id(c->svc, txn, id);
+    int rc = intake_next_id(svc, txn, id);
     if (rc != 0)
         return rc;
-    intake_caller_name(c->req, "intake", by, sizeof by);
+    intake_caller_name(req, "intake", by, sizeof by);
     const char *fname = sais_region_name(f->filed_region), *hname = sais_region_name(f->region);
     if (strcmp(f->filed_region, f->region) == 0)
         snprintf(note, sizeof note, "filed by %s at %s%s%s%s", f->channel, f->filed_region,
@@ -315,7 +242,7 @@ static int build(create_ctx_t *c, MDB_txn *txn, Itk__Application *a)
         || intake_str_set(&a->filed_region, f->filed_region) || intake_str_set(&a->handled_region, f->region)
         || intake_str_set(&a->phone, phone) || intake_str_set(&a->note, f->note)
         || intake_str_set(&a->origin, "application") || intake_str_set(&a->name, f->name)
-        || intake_str_set(&a->filed_by, c->req->caller && c->req->caller->role && *c->req->caller->role ? by : ""))
+        || intake_str_set(&a->filed_by, req->caller && req->caller->role && *req->caller->role ? by : ""))
         return ENOMEM;
     for (size_t i = 0; i < f->npolicies; i++)
         if (intake_strv_add(&a->policies, &a->n_policies, f->policies[i]) != 0)
@@ -345,78 +272,75 @@ static int reply_created(sais_reply_t *reply, const Itk__Application *a)
     return 0;
 }
 
-static int create_fn(MDB_txn *txn, void *vctx)
+/* The second call: the write, in a transaction shared with other requests. */
+static int create_write(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
-    create_ctx_t *c = vctx;
-    sais_reply_reset(c->reply);
-    int rc = idem_lookup(txn, c);
-    if (rc == 1)
-        return SAIS_TXN_ABORT; /* answered as the first time (or 409): nothing to change */
-    if (rc != 0)
-        return rc;
+    const prepared_t *pr = reply->user;
+    if (!pr)
+        return sais_reply_problem(reply, 503, "service_error", "the application was not prepared");
     Itk__Application *a = intake_app_new();
     if (!a)
         return ENOMEM;
-    rc = build(c, txn, a);
+    int rc = build(svc, req, &pr->f, txn, a);
     if (rc == 0)
-        rc = intake_store_put(c->svc, txn, a);
+        rc = intake_store_put(svc, txn, a);
     if (rc == 0)
-        rc = intake_work_put(c->svc, txn, a->application_id, INTAKE_JOB_PROCESS);
+        rc = intake_work_put(svc, txn, a->application_id, INTAKE_JOB_PROCESS);
     if (rc == 0)
-        rc = intake_emit(c->svc, txn, a);
+        rc = intake_emit(svc, txn, a);
     if (rc == 0)
-        rc = reply_created(c->reply, a);
+        rc = reply_created(reply, a);
     if (rc == 0)
-        rc = idem_store(txn, c);
-    if (rc == 0)
-        sais_info("application %s filed at %s, handled by %s", a->application_id, a->filed_region,
-                  a->handled_region);
+        sais_debug("application %s filed at %s, handled by %s", a->application_id, a->filed_region,
+                   a->handled_region);
     intake_app_free(&a);
     return rc;
 }
 
-int intake_applications_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+/* The first call: everything that needs no write, the registry and the catalogue. */
+static int create_prepare(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *reply)
 {
-    (void)txn;
     char err[256];
-    json_t *body = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
-    if (!body)
+    prepared_t *pr = calloc(1, sizeof *pr);
+    if (!pr)
+        return ENOMEM;
+    pr->body = sais_json_parse_object(req->body.data, req->body.len, err, sizeof err);
+    if (!pr->body) {
+        free(pr);
         return sais_reply_problem(reply, 400, "bad_json", "%s", err);
-    filed_t f;
-    memset(&f, 0, sizeof f);
-    int rc = 0;
-    if (validate(body, &f, reply) != 0)
-        goto out;
+    }
+    filed_t *f = &pr->f;
+    if (validate(pr->body, f, reply) != 0)
+        goto answered;
     const char *role = sais_req_role(req);
     if (*role && strcmp(role, "admin") != 0
-        && !sais_region_in_scope(f.filed_region, req->caller->regions, req->caller->n_regions)) {
-        rc = sais_reply_problem(reply, 403, "out_of_region", "you may not file applications at %s", f.filed_region);
-        goto out;
+        && !sais_region_in_scope(f->filed_region, req->caller->regions, req->caller->n_regions)) {
+        sais_reply_problem(reply, 403, "out_of_region", "you may not file applications at %s", f->filed_region);
+        goto answered;
     }
+    intake_registry_entry_t e;
+    int rc = intake_registry_get(svc, f->id_number, &e);
+    if (rc == 0) {
+        snprintf(f->household_id, sizeof f->household_id, "%s", e.household_id);
+        snprintf(f->region, sizeof f->region, "%s", e.region);
+        snprintf(f->name, sizeof f->name, "%s", e.name);
+        snprintf(f->reg_phone, sizeof f->reg_phone, "%s", e.phone);
+    } else if (rc != MDB_NOTFOUND || lookup_person(svc, req, f, reply) != 0) {
+        if (rc != MDB_NOTFOUND)
+            sais_reply_problem(reply, 503, "store", "intake's copy of the registry cannot be read");
+        goto answered;
+    }
+    if (check_policies(svc, req, f, reply) != 0)
+        goto answered;
+    reply->user = pr;
+    reply->user_free = prepared_free;
+    return 0;
+answered:
+    prepared_free(pr);
+    return 0;
+}
 
-    create_ctx_t c = {.svc = svc, .req = req, .reply = reply, .f = &f};
-    if (req->idempotency_key && *req->idempotency_key) {
-        const char *who = req->caller && req->caller->key_id ? req->caller->key_id : "";
-        int n = snprintf(c.key, sizeof c.key, "%s|%s|%s", req->method, who, req->idempotency_key);
-        if (n > 0 && (size_t)n < sizeof c.key) {
-            c.keylen = (size_t)n;
-            fingerprint(req, c.fingerprint);
-        }
-    }
-    /* a retry is answered from the record without asking verify again */
-    rc = sais_store_read(sais_svc_store(svc), idem_read_fn, &c);
-    if (rc == 1) {
-        rc = 0;
-        goto out;
-    }
-    if (rc != 0)
-        goto out;
-    if (lookup_person(svc, req, &f, reply) != 0 || check_policies(svc, req, &f, reply) != 0)
-        goto out;
-    rc = sais_svc_write(svc, create_fn, &c);
-    if (rc == SAIS_TXN_ABORT)
-        rc = 0;
-out:
-    json_decref(body);
-    return rc;
+int intake_applications_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    return txn ? create_write(svc, txn, req, reply) : create_prepare(svc, req, reply);
 }

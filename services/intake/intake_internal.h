@@ -20,6 +20,7 @@
 #define INTAKE_DB_REGION "byregion"
 #define INTAKE_DB_CASES  "cases"
 #define INTAKE_DB_WORK   "work"
+#define INTAKE_DB_REGISTRY "registry"   /* id_number -> household, region, name, phone (verify's) */
 
 #define INTAKE_JOB_PROCESS 'p'
 #define INTAKE_JOB_PHONE   'f'
@@ -76,5 +77,18 @@ void intake_on_tick(sais_svc_t *svc);
 /* case.proactive from rules -> an application waiting for review; in the consumer txn. */
 int intake_on_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
 int intake_on_withdrawn(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
+
+/* intake_registry.c: intake's copy of who is registered where, from verify's
+ * household.changed, so that filing an application needs no call to verify. A person verify
+ * registered a moment ago may not be in it yet: the caller then asks verify. */
+typedef struct {
+    char household_id[72];
+    char region[8];
+    char name[256];
+    char phone[32];
+} intake_registry_entry_t;
+int intake_on_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev);
+/* 0 and *out, MDB_NOTFOUND, or another LMDB code (or -1: the store could not be read). */
+int intake_registry_get(sais_svc_t *svc, const char *id_number, intake_registry_entry_t *out);
 
 #endif

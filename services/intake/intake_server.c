@@ -11,21 +11,24 @@
 #define CREATE_CALL_TIMEOUT_MS 3000   /* verify's answer while the filing client waits */
 
 static const char *const s_dbis[] = {
-    INTAKE_DB_APPS, INTAKE_DB_REGION, INTAKE_DB_CASES, INTAKE_DB_WORK, NULL,
+    INTAKE_DB_APPS, INTAKE_DB_REGION, INTAKE_DB_CASES, INTAKE_DB_WORK, INTAKE_DB_REGISTRY, NULL,
 };
 
 static const sais_method_t s_methods[] = {
-    {"applications.create", SAIS_M_RAW, intake_applications_create},
+    {"applications.create", SAIS_M_PREPARED, intake_applications_create},
     {"applications.get", SAIS_M_READ, intake_applications_get},
     {"applications.list", SAIS_M_READ, intake_applications_list},
     {"applications.review", SAIS_M_WRITE, intake_applications_review},
     {NULL, 0, NULL},
 };
 
-static const char *const s_consumes[] = {"rules", NULL};
+/* verify: its household.changed keeps intake's copy of the registry (intake_registry.c) */
+static const char *const s_consumes[] = {"rules", "verify", NULL};
 
 static int s_on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
 {
+    if (ev->type && strcmp(producer, "verify") == 0)
+        return strcmp(ev->type, "household.changed") == 0 ? intake_on_household(svc, txn, ev) : 0;
     if (ev->type && strcmp(producer, "rules") == 0 && strcmp(ev->type, "case.proactive") == 0)
         return intake_on_case(svc, txn, ev);
     if (ev->type && strcmp(producer, "rules") == 0 && strcmp(ev->type, "case.withdrawn") == 0)

@@ -45,7 +45,7 @@ test_defaults(void **state)
         { "match.endpoint", "tcp://127.0.0.1:7107" }, { "notify.endpoint", "tcp://127.0.0.1:7108" },
         { "city.endpoint", "tcp://127.0.0.1:7109" },
         { "bus.hwm", "10000" }, { "bus.max_msg_mb", "64" }, { "bus.heartbeat_ms", "1000" },
-        { "bus.fetch_wait_ms", "1000" }, { "bus.fetch_max", "2048" }, { "bus.fetch_kb", "8192" },
+        { "bus.fetch_wait_ms", "1000" }, { "bus.fetch_max", "16384" }, { "bus.fetch_kb", "8192" },
         { "bus.reconnect_ms", "100" },
         { "bus.reconnect_max_ms", "5000" },
         { "ingest.commit_lines", "1000" }, { "ingest.max_errors", "1000" },

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,26 @@ static int put_fn(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_
     return sais_reply_bytes(reply, 201, "application/json", body, (size_t)n);
 }
 
-static const sais_method_t prod_methods[] = {{"put", SAIS_M_WRITE, put_fn}, {NULL, 0, NULL}};
+/* A PREPARED method: the first call (txn NULL) refuses v = "no" and keeps v for the second,
+ * which writes it as put does. */
+static void free_str(void *p) { free(p); }
+static int prep_fn(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    if (!txn) {
+        const char *v = sais_req_param(req, "v");
+        if (!v || strcmp(v, "no") == 0)
+            return sais_reply_invalid(reply, "v", "out_of_range", "refused before any write");
+        reply->user = strdup(v);
+        reply->user_free = free_str;
+        return reply->user ? 0 : ENOMEM;
+    }
+    if (!reply->user || strcmp(reply->user, sais_req_param(req, "v")) != 0)
+        return sais_reply_problem(reply, 500, "lost", "the prepared state did not reach the write");
+    return put_fn(svc, txn, req, reply);
+}
+
+static const sais_method_t prod_methods[] = {{"put", SAIS_M_WRITE, put_fn}, {"prep", SAIS_M_PREPARED, prep_fn},
+                                             {NULL, 0, NULL}};
 static const sais_service_def_t prod_def = {.name = "ingest", .dbis = prod_dbis, .methods = prod_methods};
 
 static int cons_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
@@ -176,6 +196,89 @@ static void test_events_flow_and_survive_restart(void **state)
     sais_config_destroy(&cfg);
 }
 
+/* Sends a request on a raw DEALER without waiting for the answer. */
+static void send_req(zsock_t *d, const char *id, const char *method, const char *v, const char *idem)
+{
+    Sais__Request req = SAIS__REQUEST__INIT;
+    Sais__Param p = SAIS__PARAM__INIT, *pp[1] = {&p};
+    req.id = (char *)id;
+    req.method = (char *)method;
+    req.idempotency_key = (char *)(idem ? idem : "");
+    if (v) {
+        p.key = "v";
+        p.value = (char *)v;
+        req.params = pp;
+        req.n_params = 1;
+    }
+    zframe_t *f = zframe_new(NULL, sais__request__get_packed_size(&req));
+    assert_non_null(f);
+    sais__request__pack(&req, zframe_data(f));
+    assert_int_equal(zframe_send(&f, d, 0), 0);
+}
+
+/* Requests queued together are committed together, each on its own: a refused one, an
+ * idempotent retry and a conflicting key inside the same group get what they would alone. */
+static void test_writes_are_grouped(void **state)
+{
+    (void)state;
+    static const char *const svcs[] = {"ingest", "verify", NULL};
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/grouped", tmpdir);
+    sais_config_t *cfg = sais_test_config(dir, NULL, svcs);
+    zactor_t *prod = sais_service_start(&prod_def, cfg);
+    assert_non_null(prod);
+    zsock_t *d = zsock_new_dealer("inproc://t-ingest");
+    assert_non_null(d);
+    enum { N = 200 };
+    int want[N];
+    char id[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(id[i], sizeof id[i], "r%d", i);
+        switch (i % 10) {
+        case 3:  send_req(d, id[i], "put", NULL, NULL), want[i] = 422; break;         /* refused */
+        case 4:  send_req(d, id[i], "prep", "no", NULL), want[i] = 422; break;        /* refused in prepare */
+        case 5:  send_req(d, id[i], "prep", "p", NULL), want[i] = 201; break;         /* prepared write */
+        case 6:  send_req(d, id[i], "put", "k", id[i - 1]), want[i] = 201; break;     /* new key */
+        case 7:  send_req(d, id[i], "put", "k", id[i - 2]), want[i] = 201; break;     /* same again */
+        case 8:  send_req(d, id[i], "put", "other", id[i - 3]), want[i] = 409; break; /* conflict */
+        default: send_req(d, id[i], "put", "x", NULL), want[i] = 201; break;
+        }
+    }
+    char first_of_key[N][64];
+    int got = 0, puts = 0;
+    while (got < N) {
+        zframe_t *f = zframe_recv(d);
+        assert_non_null(f);
+        Sais__Reply *rep = sais__reply__unpack(NULL, zframe_size(f), zframe_data(f));
+        assert_non_null(rep);
+        int i = atoi(rep->id + 1);
+        if (rep->status != want[i])
+            fail_msg("request %s (kind %d): %d, want %d", rep->id, i % 10, rep->status, want[i]);
+        if (i % 10 == 6)
+            snprintf(first_of_key[i], sizeof first_of_key[i], "%.*s", (int)rep->body.len, (char *)rep->body.data);
+        if (i % 10 == 7)
+            snprintf(first_of_key[i], sizeof first_of_key[i], "%.*s", (int)rep->body.len, (char *)rep->body.data);
+        if (rep->status == 201 && i % 10 != 7)
+            puts++;
+        sais__reply__free_unpacked(rep, NULL);
+        zframe_destroy(&f);
+        got++;
+    }
+    for (int i = 7; i < N; i += 10)
+        assert_string_equal(first_of_key[i], first_of_key[i - 1]);   /* the retry got the first answer */
+    /* every write that was answered 201 (retries aside) is in the store, each once */
+    sais_client_t *cl = sais_client_new(cfg);
+    char out[256];
+    assert_int_equal(call(cl, "ingest", "put", "last", NULL, out, sizeof out), 201);
+    char want_id[32];
+    snprintf(want_id, sizeof want_id, "{\"id\":\"%08d\"}", puts + 1);
+    assert_string_equal(out, want_id);
+    sais_client_destroy(&cl);
+    zsock_destroy(&d);
+    sais_service_stop(&prod);
+    sais_config_destroy(&cfg);
+}
+
 typedef struct { int calls; } grow_ctx_t;
 static int big_write(MDB_txn *txn, void *vctx)
 {
@@ -220,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_grows_on_map_full),
         cmocka_unit_test(test_events_flow_and_survive_restart),
+        cmocka_unit_test(test_writes_are_grouped),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (sais_test_tmpdir_remove(tmpdir) != 0)
