@@ -123,10 +123,15 @@ class Suite:
     # ------------------------------------------------------------------ one scale
 
     def run_scale(self, n, main):
+        """The loads at one scale, PostgreSQL's then SAIS's in each repetition. PostgreSQL's
+        answers are taken right after its last load, and at the main (largest) scale its tables
+        are emptied before SAIS loads: the 6M city in both at once needs more disk than the
+        machine has (about 40 GB of LMDB and 24 GB of PostgreSQL beside 10 GB of feed files)."""
         city = self.cities[n]
         reps = self.m["reps"][n]
         s_rates, s_rss, s_runs, p_rates, p_secs, s_post = [], [], [], [], [], []
         s_detail = None
+        pg_ans = None
         for rep in range(reps):
             last = rep == reps - 1
             if rep > 0 and s_runs:
@@ -135,6 +140,18 @@ class Suite:
                     self.notes.append("%d persons: load repeated %d time(s), not %d: a further run would "
                                       "pass the %d-minute budget" % (n, rep, reps, self.m["budget_s"] // 60))
                     last = True
+            # the peer first: same files, same order
+            if self.pg and (rep < max(1, reps if n < 6000000 else 1)):
+                log("PostgreSQL: loading %d persons, run %d" % (n, rep + 1))
+                secs, per = self.pg.load_city(city["dir"], city["order"], city["window"])
+                p_secs.append(secs)
+                p_rates.append(city["records"] / secs)
+                log("PostgreSQL: %.1f s (%s)" % (secs, ", ".join("%s %.1f" % kv for kv in per.items())))
+                if last:
+                    pg_ans = self.pg_answers(n)
+                    if main:
+                        self.pg_disk = self.pg.disk_bytes()
+                        self.pg.reset_schema()   # disk for SAIS's copy of the city
             self.sais = Sais(self.sais_bin, os.path.join(self.build, "sais-run"), self.port, SRC, city["today"])
             self.sais.start(fresh=True)
             log("SAIS: loading %d persons (%d records), run %d" % (n, city["records"], rep + 1))
@@ -156,16 +173,9 @@ class Suite:
                 sim = self.sais_questions(n, main)
             if not (last and main):
                 self.sais.stop()
-            # the peer: same files, same order
-            if self.pg and (rep < max(1, reps if n < 6000000 else 1)):
-                log("PostgreSQL: loading %d persons, run %d" % (n, rep + 1))
-                secs, per = self.pg.load_city(city["dir"], city["order"], city["window"])
-                p_secs.append(secs)
-                p_rates.append(city["records"] / secs)
-                log("PostgreSQL: %.1f s (%s)" % (secs, ", ".join("%s %.1f" % kv for kv in per.items())))
             if last:
                 break
-        pg_sim = self.pg_questions(n, main, sim) if self.pg and p_secs else None
+        pg_sim = self.agree(n, pg_ans, sim) if pg_ans else None
         row = {"persons": n, "records": city["records"], "bytes": city["bytes"],
                "sais_ingest": summary(s_rates, "records/s"), "sais_peak_rss_mib": summary(s_rss, "MiB"),
                "pg_ingest": summary(p_rates, "records/s"), "sais_post": summary(s_post, "records/s"), "sais_reports": s_detail["reports"] if s_detail else None,
@@ -205,9 +215,7 @@ class Suite:
         out["body"] = body0
         out["households"] = body0.get("households_evaluated") if body0 else None
         if body0:
-            hh = self.household_ids(n)
-            random.seed(SEED)
-            sample = hh if len(hh) <= self.m["sample"] else random.sample(hh, self.m["sample"])
+            sample = self.sample_households(n)
             t0 = time.monotonic()
             out["evaluated"] = self.sais.evaluate_households(sample, SIM_PARAMS)
             log("SAIS: evaluated %d households one by one in %.1f s" % (len(sample), time.monotonic() - t0))
@@ -224,7 +232,15 @@ class Suite:
                     ids.add(m.group(1))
         return sorted(ids)
 
-    def pg_questions(self, n, main, sim):
+    def sample_households(self, n):
+        """The households compared one by one: all, or a seeded sample of them."""
+        hh = self.household_ids(n)
+        random.seed(SEED)
+        return hh if len(hh) <= self.m["sample"] else random.sample(hh, self.m["sample"])
+
+    def pg_answers(self, n):
+        """PostgreSQL's answers on the city it has just loaded: derive, the whole-city counts
+        (3 runs) and the answer for each sampled household."""
         city = self.cities[n]
         res = {}
         res["derive_s"] = self.pg.derive(city["today"], city["window"])
@@ -235,7 +251,12 @@ class Suite:
             times.append(secs)
         res["summary"] = summary(times, "s")
         res["counts"] = counts
-        # agreement: whole-city counts, then household by household
+        res["households"] = self.pg.simulate_households(only=set(self.sample_households(n)))
+        return res
+
+    def agree(self, n, res, sim):
+        """SAIS's answers against PostgreSQL's: whole-city counts, then household by household."""
+        counts = res["counts"]
         ag = {"counts": {}, "households_compared": 0, "households_differing": 0, "examples": []}
         sb = sim.get("body") or {}
         pol = {p["policy"]: p for p in sb.get("policies", [])}
@@ -247,7 +268,7 @@ class Suite:
         ag["counts"]["households"] = {"sais": sb.get("households_evaluated"), "postgresql": counts.get("households"),
                                       "agree": sb.get("households_evaluated") == counts.get("households")}
         ev = sim.get("evaluated") or {}
-        pgh = self.pg.simulate_households(only=set(ev))
+        pgh = res["households"]
         for hid, s_ans in sorted(ev.items()):
             p_ans = pgh.get(hid)
             ag["households_compared"] += 1
@@ -469,8 +490,6 @@ class Suite:
         try:
             for n in self.m["scales"]:
                 self.run_scale(n, n == main)
-                if n == main and self.pg:
-                    self.pg_disk = self.pg.disk_bytes()
             self.main_city(main)
         finally:
             if self.sais:
