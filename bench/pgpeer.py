@@ -146,6 +146,12 @@ class Pg:
         total = time.monotonic() - t0
         return total, per
 
+    def load_file(self, src, path, window):
+        """One more feed file through load.sql on the city already loaded; returns seconds."""
+        s, _ = self.timed(path=os.path.join(SQL, "load.sql"), stdin=path,
+                          variables={"src": src, "oop_from": window["oop_days"][0], "oop_to": window["oop_days"][1]})
+        return s
+
     def count_records(self):
         return int(self.psql("SELECT count(*) FROM records")[1])
 

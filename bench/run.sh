@@ -5,7 +5,9 @@
 # handler), runs bench/bench.py, and stops everything it started, whatever happens.
 set -euo pipefail
 MODE="${1:-quick}"
-case "$MODE" in full|quick) ;; *) echo "usage: bench/run.sh full|quick" >&2; exit 2 ;; esac
+ONLY="${2:-}"   # "medical": that figure alone, put into the mode's existing results
+case "$MODE" in full|quick) ;; *) echo "usage: bench/run.sh full|quick [medical]" >&2; exit 2 ;; esac
+case "$ONLY" in ""|medical) ;; *) echo "usage: bench/run.sh full|quick [medical]" >&2; exit 2 ;; esac
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${SAIS_BENCH_BUILD:-$ROOT/build-bench}"
 OUT="$ROOT/bench/results"
@@ -63,6 +65,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-python3 "$ROOT/bench/bench.py" --mode "$MODE" --build "$BUILD" --out "$OUT" --bare "$BUILD/bare_mhd" &
+python3 "$ROOT/bench/bench.py" --mode "$MODE" --build "$BUILD" --out "$OUT" --bare "$BUILD/bare_mhd" \
+  ${ONLY:+--only "$ONLY"} &
 pid=$!
 wait "$pid"

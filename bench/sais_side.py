@@ -37,6 +37,9 @@ class Sais:
             f.write("rules.policies_dir = %s\n" % os.path.join(self.src, "deploy", "policies"))
             f.write("gateway.web_dir = %s\n" % os.path.join(self.src, "web"))
             f.write("log.level = warn\n")
+            # the 6M city's hrss file is one 6 GB batch: the gateway streams it to ingest in
+            # bounded memory, so the only limit is the configured one (2 GB by default)
+            f.write("gateway.max_body_mb = 16384\n")
 
     def start(self, fresh):
         """Starts `sais up`; returns seconds from exec to the first 200 of /healthz, or raises."""
