@@ -37,6 +37,7 @@ static const s_entry_t s_table[] = {
     { "gateway.max_conns", "1024", T_INT, "most concurrent HTTP connections" },
     { "gateway.max_conns_per_ip", "64", T_INT, "most concurrent HTTP connections from one address" },
     { "gateway.request_timeout_ms", "10000", T_INT, "deadline for a service to answer a request (504 after)" },
+    { "gateway.long_request_timeout_ms", "600000", T_INT, "the same for whole-city computations (simulate, the monthly comparison): a 6M-person city takes longer than a request" },
     { "gateway.web_dir", "web", T_STR, "directory of the console's static files" },
     { "gateway.conn_memory_kb", "64", T_INT, "memory for one connection's headers and read buffer, KiB (bigger headers get 431)" },
 

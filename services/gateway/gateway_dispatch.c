@@ -384,8 +384,8 @@ void gw_dispatch_end(gw_t *gw, gw_req_t *rq)
         return;
     }
     Sais__Reply *rep = NULL;
-    if (gw_forward(gw, rq, r->service, r->rpc, &rq->params, rq->body, rq->len, gw->timeout_ms,
-                   &rep) != 0)
+    if (gw_forward(gw, rq, r->service, r->rpc, &rq->params, rq->body, rq->len,
+                   (r->flags & GW_F_LONG) ? gw->long_timeout_ms : gw->timeout_ms, &rep) != 0)
         return;
     gw_resp_from_reply(&rq->resp, r->service, rep);
     sais__reply__free_unpacked(rep, NULL);

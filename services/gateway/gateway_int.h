@@ -48,6 +48,7 @@ typedef struct gw_t {
     unsigned           max_conns_per_ip;
     size_t             conn_memory;      /* bytes per connection (headers, read buffer) */
     int                timeout_ms;       /* per service call */
+    int                long_timeout_ms;  /* the same for GW_F_LONG routes */
     char               web_dir[PATH_MAX];/* resolved; "" when there is no console */
     unsigned           port;             /* the port actually bound */
 } gw_t;

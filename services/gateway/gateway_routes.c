@@ -19,6 +19,7 @@
 #define AUDIT  GW_F_AUDIT
 #define WRITE  GW_F_WRITE
 #define JSON   GW_F_JSON
+#define LONG   GW_F_LONG
 
 const gw_route_t gw_routes[] = {
     /* operations */
@@ -49,7 +50,7 @@ const gw_route_t gw_routes[] = {
     /* policies and decisions */
     {"GET",    "/v1/policies", "rules", "policies.list", STAFF | CIT, 0, 0},
     {"POST",   "/v1/policies/evaluate", "rules", "policies.evaluate", STAFF | CIT, AUDIT | JSON, 0},
-    {"POST",   "/v1/policies/simulate", "rules", "policies.simulate", REV | CIT, JSON, 0},
+    {"POST",   "/v1/policies/simulate", "rules", "policies.simulate", REV | CIT, JSON | LONG, 0},
     {"GET",    "/v1/entitlements", "rules", "entitlements.list", STAFF | CIT, 0, 0},
     {"POST",   "/v1/admin/policies/reload", "rules", "policies.reload", ADM, WRITE, 0},
 
@@ -67,7 +68,7 @@ const gw_route_t gw_routes[] = {
     {"GET",    "/v1/visits", "warn", "visits.list", STAFF | CIT, 0, 0},
     {"GET",    "/v1/visits/due", "warn", "visits.due", STAFF | CIT, 0, 0},
     {"GET",    "/v1/households/{household_id}/visit-code", "warn", "visits.code", STAFF | CIT, AUDIT, 0},
-    {"POST",   "/v1/admin/compare", "warn", "compare.run", ADM, WRITE, 0},
+    {"POST",   "/v1/admin/compare", "warn", "compare.run", ADM, WRITE | LONG, 0},
 
     /* charity, wishes and the service alliance */
     {"POST",   "/v1/wishes", "match", "wishes.create", STAFF, WRITE | JSON, 0},

@@ -29,6 +29,7 @@ enum {
     GW_F_JSON   = 1u << 3,   /* takes a JSON body (checked, then passed through as bytes) */
     GW_F_STREAM = 1u << 4,   /* the feed upload: streamed to ingest in chunks */
     GW_F_SOURCE = 1u << 5,   /* {source} capture must be in a partner's sources */
+    GW_F_LONG   = 1u << 6,   /* a whole-city computation: waits gateway.long_request_timeout_ms */
 };
 
 typedef struct {

@@ -62,6 +62,8 @@ static void load_settings(gw_t *gw, const sais_config_t *cfg)
     int64_t mem_kb = cfg_int(cfg, "gateway.conn_memory_kb", 64);
     gw->conn_memory = mem_kb >= 16 ? (size_t)mem_kb * 1024 : CONN_MEMORY;
     if (gw->timeout_ms <= 0) gw->timeout_ms = 10000;
+    gw->long_timeout_ms = (int)cfg_int(cfg, "gateway.long_request_timeout_ms", 600000);
+    if (gw->long_timeout_ms < gw->timeout_ms) gw->long_timeout_ms = gw->timeout_ms;
     if (gw->threads > 256) gw->threads = 256;
     const char *web = sais_config_get(cfg, "gateway.web_dir");
     gw->web_dir[0] = '\0';

@@ -26,6 +26,7 @@ typedef struct {
     char service[32], method[64], idem[320], ctype[64], role[16], key_id[32], id[GW_RID_MAX];
     char params[512];   /* "k=v;k=v" */
     size_t body_len, nregions;
+    int timeout_ms;
 } seen_t;
 
 typedef Sais__Reply *(*answer_fn)(const char *service, const Sais__Request *req, int *rc);
@@ -57,7 +58,6 @@ static Sais__Reply *mk_reply(int status, const char *ctype, const char *body)
 static int fake_call(void *cls, const char *service, Sais__Request *req, int timeout_ms, Sais__Reply **reply)
 {
     (void)cls;
-    (void)timeout_ms;
     pthread_mutex_lock(&fake.mu);
     if (fake.nseen < 64) {
         seen_t *s = &fake.seen[fake.nseen++];
@@ -77,6 +77,7 @@ static int fake_call(void *cls, const char *service, Sais__Request *req, int tim
             o += (size_t)snprintf(s->params + o, sizeof s->params - o, "%s%s=%s", i ? ";" : "",
                                   req->params[i]->key, req->params[i]->value);
         s->body_len = req->body.len;
+        s->timeout_ms = timeout_ms;
     }
     pthread_mutex_unlock(&fake.mu);
     int rc = SAIS_CALL_OK;
@@ -202,6 +203,7 @@ static int setup(void **state)
     fx->gw.max_body = 3u << 20;
     fx->gw.max_json = 1024;
     fx->gw.timeout_ms = 1000;
+    fx->gw.long_timeout_ms = 600000;
     fake.answer = echo_ok;
     fake.nseen = 0;
     fake.chunk_fails_at_2 = false;
@@ -387,6 +389,15 @@ static void forwarding(void **state)
     rq = run(fx, "GET", "/v1/policies", &(opt_t){.key = fx->cw, .rid = "bad id"});
     assert_int_equal(strlen(rq->rid), 32);
     gw_req_destroy(&rq);
+    assert_int_equal(fake.seen[2].timeout_ms, 1000);
+
+    /* a whole-city computation waits the long deadline, not a request's */
+    rq = run(fx, "POST", "/v1/policies/simulate",
+             &(opt_t){.key = fx->admin, .ctype = "application/json", .body = "{\"params\":{}}"});
+    assert_int_equal(rq->resp.status, 200);
+    gw_req_destroy(&rq);
+    assert_string_equal(fake.seen[3].method, "policies.simulate");
+    assert_int_equal(fake.seen[3].timeout_ms, 600000);
 }
 
 static void bodies(void **state)
