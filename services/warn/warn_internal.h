@@ -79,6 +79,10 @@ int warn_alert_open(sais_svc_t *svc, MDB_txn *txn, const char *household_id, con
                     Wrn__Alert **out);
 /* Writes the alert and keeps the open index in step with its status. */
 int warn_alert_put(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a);
+/* hhalerts (household\0alert_id -> ""): GET /v1/alerts?household_id= walks it. warn_alert_put
+ * keeps it; the backfill indexes, once at start-up, alerts stored before it existed. */
+int warn_alert_index(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a);
+int warn_alert_index_backfill(sais_svc_t *svc);
 
 /* Applies one signal to the household: raises a new alert, or adds the evidence (and a
  * higher severity) to its open alert of that kind. `ev` is the evidence of the happening:

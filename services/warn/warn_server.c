@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char *const s_dbis[] = {
-    "alerts", "open", "households", "visits", "hhvisits", "followups", "schedule", "runs", NULL,
+    "alerts", "open", "households", "visits", "hhvisits", "followups", "schedule", "runs", "hhalerts", NULL,
 };
 
 static const sais_method_t s_methods[] = {
@@ -87,6 +87,10 @@ static int s_on_start(sais_svc_t *svc, char *err, size_t errlen)
         return -1;
     }
     sais_svc_set_state(svc, w);
+    if (warn_alert_index_backfill(svc) != 0) {
+        snprintf(err, errlen, "could not index the stored alerts by household");
+        return -1;
+    }
     return 0;
 }
 

@@ -356,10 +356,66 @@ int warn_alert_open(sais_svc_t *svc, MDB_txn *txn, const char *household_id, con
     return warn_alert_get(svc, txn, id, out);
 }
 
+int warn_alert_index(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a)
+{
+    char key[WARN_HID_MAX + 80];
+    size_t n = warn_key_pair(key, sizeof key, a->household_id, a->alert_id);
+    if (n == 0)
+        return 0; /* an id too long to index is still listed by the whole-city walk */
+    return sais_put(txn, sais_svc_dbi(svc, "hhalerts"), key, n, "", 0);
+}
+
+/* Alerts stored before hhalerts existed get their index entries once, at start-up. */
+static int s_backfill(MDB_txn *txn, void *ctx)
+{
+    sais_svc_t *svc = ctx;
+    MDB_stat hs, as;
+    int rc = mdb_stat(txn, sais_svc_dbi(svc, "hhalerts"), &hs);
+    if (rc == 0)
+        rc = mdb_stat(txn, sais_svc_dbi(svc, "alerts"), &as);
+    if (rc != 0)
+        return rc;
+    if (hs.ms_entries > 0 || as.ms_entries == 0)
+        return SAIS_TXN_ABORT;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, sais_svc_dbi(svc, "alerts"), &cur)) != 0)
+        return rc;
+    MDB_val k, v;
+    size_t n = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Wrn__Alert *a = wrn__alert__unpack(NULL, v.mv_size, v.mv_data);
+        if (!a) {
+            sais_warn("alert %.*s does not unpack: left out of the household index", (int)k.mv_size,
+                      (const char *)k.mv_data);
+            continue;
+        }
+        int r = warn_alert_index(svc, txn, a);
+        wrn__alert__free_unpacked(a, NULL);
+        if (r != 0) {
+            mdb_cursor_close(cur);
+            return r;
+        }
+        n++;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    sais_info("household index of alerts built for %zu stored alerts", n);
+    return 0;
+}
+
+int warn_alert_index_backfill(sais_svc_t *svc)
+{
+    int rc = sais_store_write(sais_svc_store(svc), s_backfill, svc);
+    return rc == SAIS_TXN_ABORT ? 0 : rc;
+}
+
 int warn_alert_put(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a)
 {
     int rc = sais_put_pb(txn, sais_svc_dbi(svc, "alerts"), a->alert_id, strlen(a->alert_id), &a->base);
     if (rc != 0)
+        return rc;
+    if ((rc = warn_alert_index(svc, txn, a)) != 0)
         return rc;
     char key[WARN_HID_MAX + 64];
     size_t n = warn_key_pair(key, sizeof key, a->household_id, a->kind);

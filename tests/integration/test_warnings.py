@@ -275,7 +275,32 @@ def phase1(c):
     visits(w)
     code = visit_code(w)
     ack_resolve(w)
+    household_index(w)
     return keys, code
+
+
+def household_index(w):
+    """?household_id= walks warn's per-household index: it must list exactly what the
+    whole-city walk filtered by household lists, in the same order, page by page."""
+    everything = w.alerts() or []
+    R.check(len(everything) >= 5, "several alerts to compare (%d)" % len(everything))
+    for hh in sorted({a["household_id"] for a in everything}):
+        want = [a["alert_id"] for a in everything if a["household_id"] == hh]
+        got = [a["alert_id"] for a in w.alerts(hh) or []]
+        R.check(got == want, "household %s: the index lists %r, the city walk %r" % (hh, got, want))
+        paged, cursor = [], None
+        for _ in range(len(want) + 2):
+            st, body = w.get("/v1/alerts?household_id=%s&limit=1%s" % (hh, "&cursor=" + cursor if cursor else ""))
+            if st != 200:
+                break
+            paged += [a["alert_id"] for a in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        R.check(paged == want, "household %s page by page (limit=1): %r" % (hh, paged))
+    R.check(w.alerts("HH-NOT-THERE") == [], "an unknown household has no alerts")
+    st, body = w.get("/v1/alerts?household_id=" + "H" * 300)
+    R.check(st == 200 and body.get("items") == [], "a 300-character household id lists nothing (%d)" % st)
 
 
 def risks(**kw):
