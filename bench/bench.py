@@ -183,7 +183,7 @@ class Suite:
                 s_rates.append(res["received"] / res["settled_seconds"])
             log("SAIS: %s" % json.dumps({k: v for k, v in res.items() if k != "reports"}))
             if last:
-                sim = self.sais_questions(n, main)
+                sim = self.sais_questions(n, main, pg_ans["sample"] if pg_ans else None)
                 if self.m.get("medical") and self.m["medical"][0] == n:
                     try:
                         self.medical_figure(n, self.m["medical"][1])
@@ -234,16 +234,17 @@ class Suite:
         out["body"] = body0
         return out
 
-    def sais_questions(self, n, main):
+    def sais_questions(self, n, main, sample=None):
         """simulate x3 (+ household-by-household answers on a sample) on the loaded city."""
         out = self.simulate_runs()
         body0 = out["body"]
         out["households"] = body0.get("households_evaluated") if body0 else None
         if body0:
-            sample = self.sample_households(n)
+            sample = sample or self.sample_households(n)
             t0 = time.monotonic()
             out["evaluated"] = self.sais.evaluate_households(sample, SIM_PARAMS)
             log("SAIS: evaluated %d households one by one in %.1f s" % (len(sample), time.monotonic() - t0))
+            out["paid"] = self.sais.paid_12m("temp_medical")
         self.sim_sais = getattr(self, "sim_sais", {})
         self.sim_sais[n] = out
         return out
@@ -370,12 +371,38 @@ class Suite:
             times.append(secs)
         res["summary"] = summary(times, "s")
         res["counts"] = counts
-        res["households"] = self.pg.simulate_households(only=set(self.sample_households(n)))
+        res["temp_medical"] = self.pg.temp_medical_conditions()
+        # the sample, and every household temp_medical's conditions reach (few, and the ones
+        # where the payment ledger matters)
+        res["sample"] = sorted(set(self.sample_households(n)) | set(res["temp_medical"]))
+        res["households"] = self.pg.simulate_households(only=set(res["sample"]))
+        # kept beside the build for `--only questions`, which asks SAIS again without PostgreSQL
+        with open(os.path.join(self.build, "pg-temp-medical-%d.json" % n), "w") as f:
+            json.dump(res["temp_medical"], f)
         return res
+
+    @staticmethod
+    def net_temp_medical(counts, households, conditions, paid):
+        """PostgreSQL's temp_medical answers net of the payment ledger (what SAIS paid each
+        household in the last 12 months): eligible when the conditions hold and the grant
+        exceeds what was paid. Both sides answer over the same ledger; only the conditions and
+        the grant are PostgreSQL's own."""
+        counts = dict(counts)
+        for i, tag in ((0, "before"), (1, "after")):
+            counts["temp_medical_%s" % tag] = sum(1 for hid, c in conditions.items()
+                                                  if c[i] and c[2] > paid.get(hid, 0))
+        hh = {}
+        for hid, ans in households.items():
+            c = conditions.get(hid)
+            tm = (bool(c and c[0] and c[2] > paid.get(hid, 0)), bool(c and c[1] and c[2] > paid.get(hid, 0)))
+            hh[hid] = dict(ans, temp_medical=tm)
+        return counts, hh
 
     def agree(self, n, res, sim):
         """SAIS's answers against PostgreSQL's: whole-city counts, then household by household."""
-        counts = res["counts"]
+        counts, pgh = res["counts"], res["households"]
+        if sim.get("paid") is not None:
+            counts, pgh = self.net_temp_medical(counts, pgh, res["temp_medical"], sim["paid"])
         ag = {"counts": {}, "households_compared": 0, "households_differing": 0, "examples": []}
         sb = sim.get("body") or {}
         pol = {p["policy"]: p for p in sb.get("policies", [])}
@@ -387,7 +414,6 @@ class Suite:
         ag["counts"]["households"] = {"sais": sb.get("households_evaluated"), "postgresql": counts.get("households"),
                                       "agree": sb.get("households_evaluated") == counts.get("households")}
         ev = sim.get("evaluated") or {}
-        pgh = res["households"]
         for hid, s_ans in sorted(ev.items()):
             p_ans = pgh.get(hid)
             ag["households_compared"] += 1
@@ -673,6 +699,10 @@ class Suite:
             hh = body0.get("households_evaluated") if body0 else None
             ag = {"counts": {}, "households_compared": 0, "households_differing": 0, "examples": [],
                   "note": "whole-city counts only: PostgreSQL's per-household answers were not kept"}
+            tm_path = os.path.join(self.build, "pg-temp-medical-%d.json" % n)
+            if os.path.exists(tm_path):
+                with open(tm_path) as f:
+                    pgc, _ = self.net_temp_medical(pgc, {}, json.load(f), self.sais.paid_12m("temp_medical"))
             pol = {p["policy"]: p for p in (body0 or {}).get("policies", [])}
             for name_ in ("dibao", "marginal", "temp_medical"):
                 for tag in ("before", "after"):

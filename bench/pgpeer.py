@@ -193,6 +193,18 @@ class Pg:
             res[f[0]] = {"dibao": (b[0], b[1]), "marginal": (b[2], b[3]), "temp_medical": (b[4], b[5])}
         return res
 
+    def temp_medical_conditions(self):
+        """{household_id: (conditions met before, after, grant in fen)} for the households that
+        meet temp_medical's conditions before or after: the driver nets the grant against the
+        payment ledger (a few thousand rows at 6M)."""
+        _, out = self.psql("COPY (SELECT household_id, temp_medical_b, temp_medical_a, temp_medical_grant "
+                           "FROM sim_households WHERE temp_medical_b OR temp_medical_a) TO STDOUT")
+        res = {}
+        for line in out.splitlines():
+            f = line.split("\t")
+            res[f[0]] = (f[1] == "t", f[2] == "t", int(f[3]))
+        return res
+
     # ------------------------------------------------------------------ durable writes
 
     def pgbench_inserts(self, seconds, clients=32, threads=2):

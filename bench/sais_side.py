@@ -191,8 +191,7 @@ class Sais:
 
     def evaluate_households(self, households, params, workers=4):
         """POST /v1/policies/evaluate for each household, before (no params) and after (the
-        simulate's params). temp_medical is judged without its last clause ("not already
-        granted in full"), which reads grants SAIS made and simulate leaves out too."""
+        simulate's params): eligible or not for dibao, marginal and temp_medical."""
         def one(hid):
             res = {}
             for tag, p in (("b", None), ("a", params)):
@@ -203,15 +202,31 @@ class Sais:
                 if st != 200 or not isinstance(ans, dict):
                     return hid, {"error": st}
                 for r in ans.get("results", []):
-                    if r.get("policy") == "temp_medical":
-                        cl = r.get("explanation") or []
-                        ok = all(c.get("passed") for c in cl if c.get("clause") != "not already granted in full")
-                        res.setdefault("temp_medical", [None, None])[tag == "a"] = bool(cl) and ok
-                    elif r.get("policy") in ("dibao", "marginal"):
+                    if r.get("policy") in ("dibao", "marginal", "temp_medical"):
                         res.setdefault(r["policy"], [None, None])[tag == "a"] = bool(r.get("eligible"))
             return hid, {k: tuple(v) for k, v in res.items()}
         with ThreadPoolExecutor(workers) as ex:
             return dict(ex.map(one, households))
+
+    def paid_12m(self, policy):
+        """{household_id: fen} that `policy` paid each household in the 365 days up to today
+        (grants not stopped), from GET /v1/entitlements: the payment ledger a what-if nets out
+        (DOMAIN.md: temp_medical's grant is "minus temp_medical paid in the last 12 months")."""
+        today = time.strptime(self.today, "%Y-%m-%d")
+        day0 = int(time.mktime(today) // 86400)
+        paid, cursor = {}, None
+        while True:
+            path = "/v1/entitlements?policy=%s&limit=1000" % policy + ("&cursor=" + cursor if cursor else "")
+            st, body = self.http.get(path, timeout=600)
+            if st != 200 or not isinstance(body, dict):
+                raise RuntimeError("GET %s answered %s" % (path, st))
+            for e in body.get("items", []):
+                day = int(time.mktime(time.strptime(e["granted_at"][:10], "%Y-%m-%d")) // 86400)
+                if e.get("status") != "stopped" and 0 <= day0 - day <= 364:
+                    paid[e["household_id"]] = paid.get(e["household_id"], 0) + int(round(float(e["amount"]) * 100))
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return paid
 
     def rss(self):
         return rss_kib(self.proc.pid) if self.proc else None

@@ -63,6 +63,7 @@ SELECT household_id, region,
        (NOT dibao_a AND dn_a > 0 AND pc_a * 100 < la * 150 AND dep_a <= 24 * la AND things_ok) AS marginal_a,
        (oop >= 2000000 AND oop * 100 >= income_12m * 50 AND pc_all * 100 < lb * 200) AS temp_medical_b,
        (oop >= 2000000 AND oop * 100 >= income_12m * 50 AND pc_all * 100 < la * 200) AS temp_medical_a,
+       LEAST(round(oop::numeric * 80 / 100)::bigint, 5000000) AS temp_medical_grant,
        CASE WHEN dibao_b THEN GREATEST((lb - pc_b) * dn_b, 1000) ELSE 0 END AS dibao_cost_b,
        CASE WHEN dibao_a THEN GREATEST((la - pc_a) * dn_a, 1000) ELSE 0 END AS dibao_cost_a
   FROM f;
