@@ -459,6 +459,30 @@ static int s_add_evidence(Wrn__Alert *a, const warn_signal_t *sig, Sais__Evidenc
     return added;
 }
 
+/* "...; a further member (<source> record <id>): <that signal's detail>", within bounds: the
+ * record names whose it is without putting an ID number into free text. */
+static int s_note_member(Wrn__Alert *a, const warn_signal_t *sig, Sais__Evidence *const *ev, size_t nev)
+{
+    const Sais__Evidence *e = NULL;
+    for (size_t i = 0; i < nev && !e; i++)
+        if (s_pick(sig, ev[i]))
+            e = ev[i];
+    const char *cur = a->detail ? a->detail : "";
+    if (strlen(cur) > 1500)
+        return 0;
+    size_t n = strlen(cur) + strlen(sig->detail) + 200;
+    char *d = malloc(n);
+    if (!d)
+        return -1;
+    if (e && e->source && e->record_id)
+        snprintf(d, n, "%s; a further member (%s record %.64s): %s", cur, e->source, e->record_id, sig->detail);
+    else
+        snprintf(d, n, "%s; a further member: %s", cur, sig->detail);
+    int rc = warn_pb_strset(&a->detail, d) ? -1 : 0;
+    free(d);
+    return rc;
+}
+
 static int s_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const Wrn__Alert *a)
 {
     return sais_svc_emit(svc, txn, type, a->region, &a->base);
@@ -471,13 +495,18 @@ int warn_apply_signal(sais_svc_t *svc, MDB_txn *txn, const warn_hh_t *hh,
     Wrn__Alert *a = NULL;
     int rc = warn_alert_open(svc, txn, hh->household_id, sig->kind, &a);
     if (rc == 0 && sig->person && !s_eq(a->id_number, sig->id_number)) {
-        wrn__alert__free_unpacked(a, NULL); /* another member's alert: not this record's place */
+        wrn__alert__free_unpacked(a, NULL); /* a repeat about another member: not this alert's */
         return 0;
     }
     if (rc == 0) {
-        /* one open alert per (household, kind): a repeated signal only adds to it */
+        /* one open alert per (household, kind): a repeated signal only adds to it. A new
+         * signal about another member (a second member's severe disability, a second death)
+         * joins it too, and the detail says so: the alert names its first member only. */
+        bool other = sig->raise && sig->id_number[0] && !s_eq(a->id_number, sig->id_number);
         int m = warn_alert_merge(a, sig);
         int added = m < 0 ? -1 : s_add_evidence(a, sig, ev, nev);
+        if (m >= 0 && added > 0 && other && s_note_member(a, sig, ev, nev) != 0)
+            added = -1;
         if (m < 0 || added < 0) {
             rc = -1;
         } else if (m > 0 || added > 0) {

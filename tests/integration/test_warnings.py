@@ -142,7 +142,7 @@ def evidence(a):
 
 def phase1(c):
     keys = {"admin": c.http.key}
-    for name, body in [("partner", {"role": "partner", "sources": ["hukou", "hrss", "civil", "justice", "medical", "assets"]}),
+    for name, body in [("partner", {"role": "partner", "sources": ["hukou", "hrss", "civil", "justice", "medical", "assets", "disability"]}),
                        ("cw_cn", {"role": "caseworker", "regions": [CN]}),
                        ("rev_cn", {"role": "reviewer", "regions": [CN]}),
                        ("cw_py", {"role": "caseworker", "regions": [PY]}),
@@ -271,6 +271,21 @@ def phase1(c):
     R.check(len(all_cat) == 1, "the second batch opens no second alert (%d)" % len(all_cat))
     R.check(bool(all_cat) and {("medical", "m-1"), ("medical", "m-2")} <= set(evidence(all_cat[0])),
             "one alert with the evidence of both records: %r" % (all_cat and evidence(all_cat[0])))
+
+    # ---- 5. a second member's signal is news, not a repeat: it joins the household's alert
+    w.feed("disability", "dis-w1", [{"record_id": "d-1", "id_number": MD, "certificate": "C-MD-1",
+                                     "category": "physical", "grade": 1, "issued_on": "2026-10-01", "status": "active"}])
+    al = w.wait_alert(MD_HH, "severe_disability")
+    R.check(len(al) == 1 and al[0]["id_number"] == MD and ("disability", "d-1") in evidence(al[0]),
+            "severe_disability raised for the first member's grade-1 certificate")
+    w.feed("disability", "dis-w2", [{"record_id": "d-2", "id_number": MD_SP, "certificate": "C-MD-2",
+                                     "category": "visual", "grade": 2, "issued_on": "2026-10-20", "status": "active"}])
+    al = w.wait_alert(MD_HH, "severe_disability", lambda a: ("disability", "d-2") in evidence(a), timeout=10)
+    all_dis = w.alerts(MD_HH, "severe_disability") or []
+    R.check(len(all_dis) == 1 and {("disability", "d-1"), ("disability", "d-2")} <= set(evidence(all_dis[0])),
+            "the second member's certificate joins the open alert as evidence: %r" % (all_dis and evidence(all_dis[0])))
+    R.check(bool(all_dis) and "a further member (disability record d-2): new active disability certificate of grade 2"
+            in all_dis[0]["detail"], "and its detail says so: %s" % (all_dis and all_dis[0]["detail"]))
 
     visits(w)
     code = visit_code(w)
