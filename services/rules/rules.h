@@ -23,6 +23,7 @@ extern const sais_service_def_t rules_service;
 #define RULES_DB_PICTURES "pictures"      /* household_id -> ver.Picture (latest) */
 #define RULES_DB_PERSONS  "persons"       /* id_number -> household_id */
 #define RULES_DB_CASES    "cases"         /* household_id|policy -> case_id (proactive, sent once) */
+#define RULES_DB_HHENTS   "hhents"        /* household_id\0entitlement_id -> "" (every entitlement) */
 
 typedef struct {
     rules_catalog_t *catalog;
@@ -52,6 +53,8 @@ int rules_policies_evaluate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
 int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int rules_policies_reload(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int rules_entitlements_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+/* The RULES_DB_HHENTS key of a stored entitlement (sais_index_key_fn): household\0id. */
+size_t rules_ent_index_key(const MDB_val *key, const MDB_val *val, char *out, size_t outlen);
 void rules_jw_entitlement(sais_jw_t *w, const Rul__Entitlement *e);
 
 #endif

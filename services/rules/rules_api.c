@@ -1,5 +1,6 @@
 /* rules — answers: the catalogue, what-if evaluation, simulation, reload, entitlements. */
 #include "rules.h"
+#include "sais_index.h"
 #include "sais_clock.h"
 #include "sais_id.h"
 #include "sais_log.h"
@@ -562,6 +563,49 @@ static bool one_of(const char *v, const char *const *allowed)
     return false;
 }
 
+size_t rules_ent_index_key(const MDB_val *key, const MDB_val *val, char *out, size_t outlen)
+{
+    (void)key;
+    Rul__Entitlement *e = rul__entitlement__unpack(NULL, val->mv_size, val->mv_data);
+    if (!e)
+        return 0;
+    size_t n = sais_index_pair(out, outlen, e->household_id, e->entitlement_id);
+    rul__entitlement__free_unpacked(e, NULL);
+    return n;
+}
+
+typedef struct {
+    sais_jw_t           *w;
+    const Sais__Request *req;
+    int                  n, limit;
+    bool                 more;
+    char                 next[64];
+} ent_page_t;
+
+/* Each entitlement read goes into the page, or ends it (sais_walk_fn). One that does not
+ * unpack is passed over, as the table walk always did. */
+static int ent_page_add(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    (void)k;
+    ent_page_t *pg = ctx;
+    Rul__Entitlement *e = rul__entitlement__unpack(NULL, v->mv_size, v->mv_data);
+    if (!e)
+        return 0;
+    int full = 0;
+    if (ent_matches(e, pg->req)) {
+        if (pg->n == pg->limit) {
+            pg->more = true;
+            full = 1;
+        } else {
+            rules_jw_entitlement(pg->w, e);
+            snprintf(pg->next, sizeof pg->next, "%s", e->entitlement_id);
+            pg->n++;
+        }
+    }
+    rul__entitlement__free_unpacked(e, NULL);
+    return full;
+}
+
 int rules_entitlements_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
     static const char *const statuses[] = {"active", "suspended", "stopped", NULL};
@@ -574,50 +618,26 @@ int rules_entitlements_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
     if (!one_of(sais_req_param(req, "origin"), origins))
         return sais_reply_invalid(reply, "origin", "out_of_range", "origin is application or proactive");
     const char *after = sais_req_param(req, "cursor");
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_ENTS), &cur);
-    if (rc != 0)
-        return rc;
+    const char *hh = sais_req_param(req, "household_id");
     sais_jw_t w;
     sais_jw_init(&w);
     sais_jw_obj(&w);
     sais_jw_key(&w, "items");
     sais_jw_arr(&w);
-    MDB_val k = {0, NULL}, v;
-    MDB_cursor_op op = MDB_FIRST;
-    if (after && *after) {
-        k.mv_data = (void *)after;
-        k.mv_size = strlen(after);
-        op = MDB_SET_RANGE;
-    }
-    int n = 0;
-    char next[64] = "";
-    for (rc = mdb_cursor_get(cur, &k, &v, op); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (op == MDB_SET_RANGE && k.mv_size == strlen(after) && memcmp(k.mv_data, after, k.mv_size) == 0)
-            continue; /* the cursor names the last item of the previous page */
-        Rul__Entitlement *e = rul__entitlement__unpack(NULL, v.mv_size, v.mv_data);
-        if (!e)
-            continue;
-        if (ent_matches(e, req)) {
-            if (n == limit) {
-                rul__entitlement__free_unpacked(e, NULL);
-                break;
-            }
-            rules_jw_entitlement(&w, e);
-            snprintf(next, sizeof next, "%s", e->entitlement_id);
-            n++;
-        }
-        rul__entitlement__free_unpacked(e, NULL);
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
+    ent_page_t pg = {.w = &w, .req = req, .limit = limit};
+    MDB_dbi ents = sais_svc_dbi(svc, RULES_DB_ENTS);
+    /* ?household_id= walks that household's index entries, in entitlement-id order like the
+     * table walk, so a cursor means the same in both */
+    int rc = hh && *hh ? sais_walk_index(txn, sais_svc_dbi(svc, RULES_DB_HHENTS), ents, hh, after, ent_page_add, &pg)
+                       : sais_walk_table(txn, ents, after, ent_page_add, &pg);
+    if (rc != 0) {
         sais_jw_free(&w);
         return rc;
     }
     sais_jw_arr_end(&w);
     sais_jw_key(&w, "next_cursor");
-    if (rc == 0 && n == limit)
-        sais_jw_str(&w, next);
+    if (pg.more)
+        sais_jw_str(&w, pg.next);
     else
         sais_jw_null(&w);
     sais_jw_obj_end(&w);

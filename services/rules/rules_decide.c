@@ -1,5 +1,6 @@
 /* rules — from a household's picture to entitlement changes (DOMAIN.md "Policies"). */
 #include "rules.h"
+#include "sais_index.h"
 #include "rules_catalog.h"
 #include "sais_clock.h"
 #include "sais_log.h"
@@ -99,6 +100,10 @@ static int store_and_emit(const decide_ctx_t *c, Rul__Entitlement *e, const char
     int rc = sais_put_pb(c->txn, sais_svc_dbi(c->svc, RULES_DB_ENTS), e->entitlement_id,
                          strlen(e->entitlement_id), &e->base);
     if (rc != 0)
+        return rc;
+    char ik[256];
+    size_t ikn = sais_index_pair(ik, sizeof ik, e->household_id, e->entitlement_id);
+    if (ikn > 0 && (rc = sais_put(c->txn, sais_svc_dbi(c->svc, RULES_DB_HHENTS), ik, ikn, "", 0)) != 0)
         return rc;
     char type[48];
     snprintf(type, sizeof type, "entitlement.%s", change);

@@ -1,5 +1,6 @@
 /* rules — the service table, catalogue loading and the event side; see rules.h. */
 #include "rules.h"
+#include "sais_index.h"
 #include "sais_log.h"
 #include "intake.pb-c.h"
 
@@ -187,6 +188,11 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
     sais_info("policy catalogue: %zu policies from %s", rules_catalog_size(st->catalog),
               sais_config_get(sais_svc_config(svc), "rules.policies_dir"));
     sais_svc_set_state(svc, st);
+    if (sais_index_backfill(sais_svc_store(svc), RULES_DB_ENTS, RULES_DB_HHENTS, rules_ent_index_key,
+                            "rules entitlements by household") != 0) {
+        snprintf(err, errlen, "could not index the stored entitlements by household");
+        return -1;
+    }
     if (sais_store_read(sais_svc_store(svc), redecide_pending_fn, svc) != 0) {
         snprintf(err, errlen, "cannot read the re-decision position");
         return -1;
@@ -205,7 +211,7 @@ static void on_stop(sais_svc_t *svc)
 }
 
 static const char *const dbis[] = {RULES_DB_ENTS, RULES_DB_CURRENT, RULES_DB_ONEOFF,
-                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, NULL};
+                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS, NULL};
 static const char *const consumes[] = {"verify", "intake", NULL};
 static const sais_method_t methods[] = {
     {"policies.list", SAIS_M_READ, rules_policies_list},

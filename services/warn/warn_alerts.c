@@ -2,6 +2,7 @@
  * "Early warning"). */
 #include "warn_internal.h"
 #include "warn_list.h"
+#include "sais_index.h"
 #include "sais_clock.h"
 
 #include <errno.h>
@@ -52,8 +53,7 @@ static bool s_filter(const Wrn__Alert *a, const Sais__Request *req)
     return !(idn && *idn && strcmp(a->id_number, idn) != 0);
 }
 
-/* One page of the list walk: the alert just read goes in (or ends the page). 1 when the page
- * is full, 0 to go on, -1 when the stored alert does not unpack. */
+/* One page of the list: each alert read goes in, or ends the page (sais_walk_fn). */
 typedef struct {
     sais_jw_t           *w;
     const Sais__Request *req;
@@ -62,8 +62,10 @@ typedef struct {
     char                 last[72];
 } s_page_t;
 
-static int s_page_add(s_page_t *pg, const MDB_val *v)
+static int s_page_add(const MDB_val *k, const MDB_val *v, void *ctx)
 {
+    (void)k;
+    s_page_t *pg = ctx;
     Wrn__Alert *a = wrn__alert__unpack(NULL, v->mv_size, v->mv_data);
     if (!a)
         return -1;
@@ -80,45 +82,6 @@ static int s_page_add(s_page_t *pg, const MDB_val *v)
     }
     wrn__alert__free_unpacked(a, NULL);
     return r;
-}
-
-/* ?household_id= walks that household's own index (hhalerts: household\0alert_id) rather than
- * every alert of the city: the household page and a feed's "did it raise?" stay fast at 6M. */
-static int s_list_household(sais_svc_t *svc, MDB_txn *txn, const char *hid, const char *cursor, s_page_t *pg)
-{
-    char key[WARN_HID_MAX + 80];
-    size_t plen = warn_key_pair(key, sizeof key, hid, "");
-    if (plen == 0)
-        return MDB_NOTFOUND; /* longer than any household id: nothing of it is stored */
-    size_t klen = warn_key_pair(key, sizeof key, hid, cursor ? cursor : "");
-    if (klen == 0)
-        return MDB_NOTFOUND;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, "hhalerts"), &cur);
-    if (rc != 0)
-        return rc;
-    MDB_val k = {klen, key}, v;
-    MDB_dbi alerts = sais_svc_dbi(svc, "alerts");
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < plen || memcmp(k.mv_data, key, plen) != 0)
-            break;
-        const char *id = (const char *)k.mv_data + plen;
-        size_t idlen = k.mv_size - plen;
-        if (cursor && *cursor && idlen == strlen(cursor) && memcmp(id, cursor, idlen) == 0)
-            continue; /* the cursor is the last item already returned */
-        MDB_val av;
-        if ((rc = sais_get(txn, alerts, id, idlen, &av)) != 0)
-            break;
-        int r = s_page_add(pg, &av);
-        if (r < 0) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        if (r > 0)
-            break;
-    }
-    mdb_cursor_close(cur);
-    return rc;
 }
 
 int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
@@ -138,37 +101,12 @@ int warn_alerts_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sa
     sais_jw_t w;
     warn_list_begin(&w);
     s_page_t pg = {.w = &w, .req = req, .limit = limit};
-    int rc;
-    if (hid && *hid) {
-        rc = s_list_household(svc, txn, hid, cursor, &pg);
-        return warn_list_end(&w, rc, pg.more, pg.last, reply);
-    }
-    MDB_cursor *cur;
-    rc = mdb_cursor_open(txn, sais_svc_dbi(svc, "alerts"), &cur);
-    if (rc != 0) {
-        sais_jw_free(&w);
-        return rc;
-    }
-    MDB_val k = {0, NULL}, v;
-    MDB_cursor_op op = MDB_FIRST;
-    if (cursor && *cursor) {
-        k.mv_size = strlen(cursor);
-        k.mv_data = (void *)cursor;
-        op = MDB_SET_RANGE;
-    }
-    while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-        op = MDB_NEXT;
-        if (cursor && *cursor && k.mv_size == strlen(cursor) && memcmp(k.mv_data, cursor, k.mv_size) == 0)
-            continue; /* the cursor is the last item already returned */
-        int r = s_page_add(&pg, &v);
-        if (r < 0) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        if (r > 0)
-            break;
-    }
-    mdb_cursor_close(cur);
+    MDB_dbi alerts = sais_svc_dbi(svc, "alerts");
+    /* ?household_id= walks that household's own index (hhalerts) rather than every alert of
+     * the city: the household page and a feed's "did it raise?" stay fast at 6M */
+    int rc = hid && *hid
+                 ? sais_walk_index(txn, sais_svc_dbi(svc, "hhalerts"), alerts, hid, cursor, s_page_add, &pg)
+                 : sais_walk_table(txn, alerts, cursor, s_page_add, &pg);
     return warn_list_end(&w, rc, pg.more, pg.last, reply);
 }
 

@@ -3,6 +3,7 @@
  * it, so a transaction redone after MDB_MAP_FULL does everything exactly once. */
 #include "warn_internal.h"
 #include "sais_clock.h"
+#include "sais_index.h"
 #include "sais_log.h"
 #include "sais_mask.h"
 
@@ -27,13 +28,7 @@ static const char *s_date(long day, char out[11])
 
 size_t warn_key_pair(char *out, size_t outlen, const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la + 1 + lb > outlen)
-        return 0;
-    memcpy(out, a, la);
-    out[la] = '\0';
-    memcpy(out + la + 1, b, lb);
-    return la + 1 + lb;
+    return sais_index_pair(out, outlen, a, b);
 }
 
 size_t warn_key_sched(char *out, size_t outlen, long day, char type, const char *household_id)
@@ -365,49 +360,20 @@ int warn_alert_index(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a)
     return sais_put(txn, sais_svc_dbi(svc, "hhalerts"), key, n, "", 0);
 }
 
-/* Alerts stored before hhalerts existed get their index entries once, at start-up. */
-static int s_backfill(MDB_txn *txn, void *ctx)
+static size_t s_alert_key(const MDB_val *k, const MDB_val *v, char *out, size_t outlen)
 {
-    sais_svc_t *svc = ctx;
-    MDB_stat hs, as;
-    int rc = mdb_stat(txn, sais_svc_dbi(svc, "hhalerts"), &hs);
-    if (rc == 0)
-        rc = mdb_stat(txn, sais_svc_dbi(svc, "alerts"), &as);
-    if (rc != 0)
-        return rc;
-    if (hs.ms_entries > 0 || as.ms_entries == 0)
-        return SAIS_TXN_ABORT;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn, sais_svc_dbi(svc, "alerts"), &cur)) != 0)
-        return rc;
-    MDB_val k, v;
-    size_t n = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Wrn__Alert *a = wrn__alert__unpack(NULL, v.mv_size, v.mv_data);
-        if (!a) {
-            sais_warn("alert %.*s does not unpack: left out of the household index", (int)k.mv_size,
-                      (const char *)k.mv_data);
-            continue;
-        }
-        int r = warn_alert_index(svc, txn, a);
-        wrn__alert__free_unpacked(a, NULL);
-        if (r != 0) {
-            mdb_cursor_close(cur);
-            return r;
-        }
-        n++;
-    }
-    mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    sais_info("household index of alerts built for %zu stored alerts", n);
-    return 0;
+    (void)k;
+    Wrn__Alert *a = wrn__alert__unpack(NULL, v->mv_size, v->mv_data);
+    if (!a)
+        return 0;
+    size_t n = warn_key_pair(out, outlen, a->household_id, a->alert_id);
+    wrn__alert__free_unpacked(a, NULL);
+    return n;
 }
 
 int warn_alert_index_backfill(sais_svc_t *svc)
 {
-    int rc = sais_store_write(sais_svc_store(svc), s_backfill, svc);
-    return rc == SAIS_TXN_ABORT ? 0 : rc;
+    return sais_index_backfill(sais_svc_store(svc), "alerts", "hhalerts", s_alert_key, "warn alerts by household");
 }
 
 int warn_alert_put(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a)

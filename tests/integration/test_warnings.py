@@ -314,6 +314,27 @@ def household_index(w):
                 break
         R.check(paged == want, "household %s page by page (limit=1): %r" % (hh, paged))
     R.check(w.alerts("HH-NOT-THERE") == [], "an unknown household has no alerts")
+    # the same for rules' entitlements (?household_id= walks rules' hhents index)
+    st, body = w.get("/v1/entitlements?limit=1000")
+    ents = body.get("items", []) if st == 200 else []
+    R.check(len({e["household_id"] for e in ents}) >= 3, "entitlements of several households to compare (%d)" % len(ents))
+    for hh in sorted({e["household_id"] for e in ents}):
+        want = [e["entitlement_id"] for e in ents if e["household_id"] == hh]
+        st, body = w.get("/v1/entitlements?limit=1000&household_id=" + hh)
+        got = [e["entitlement_id"] for e in body.get("items", [])] if st == 200 else None
+        R.check(got == want, "household %s: rules' index lists %r, the table walk %r" % (hh, got, want))
+        paged, cursor = [], None
+        for _ in range(len(want) + 2):
+            st, body = w.get("/v1/entitlements?household_id=%s&limit=1%s" % (hh, "&cursor=" + cursor if cursor else ""))
+            if st != 200:
+                break
+            paged += [e["entitlement_id"] for e in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        R.check(paged == want, "household %s entitlements page by page (limit=1): %r" % (hh, paged))
+    st, body = w.get("/v1/entitlements?household_id=" + "H" * 300)
+    R.check(st == 200 and body.get("items") == [], "no entitlements for a 300-character household id (%d)" % st)
     st, body = w.get("/v1/alerts?household_id=" + "H" * 300)
     R.check(st == 200 and body.get("items") == [], "a 300-character household id lists nothing (%d)" % st)
 

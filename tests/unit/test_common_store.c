@@ -1,6 +1,7 @@
 /* sais_store: writes commit or abort as the callback says, the map grows on MDB_MAP_FULL and
  * the callback is redone from the start, the digest covers domain databases only and does not
- * depend on write order, counters, protobuf values, stale readers after a crash. */
+ * depend on write order, counters, protobuf values, stale readers after a crash; an index
+ * added later is built once from its primary table (sais_index). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sais_index.h"
 #include "sais_store.h"
 #include "envelope.pb-c.h"
 
@@ -282,6 +284,121 @@ static void test_group_commit(void **state)
     sais_store_destroy(&st);
 }
 
+/* Index key: value "hh:id" -> "hh\0id"; a value without ':' is left out. */
+static size_t idx_key(const MDB_val *k, const MDB_val *v, char *out, size_t outlen)
+{
+    (void)k;
+    char buf[64];
+    if (v->mv_size >= sizeof buf)
+        return 0;
+    memcpy(buf, v->mv_data, v->mv_size);
+    buf[v->mv_size] = '\0';
+    char *colon = strchr(buf, ':');
+    if (!colon)
+        return 0;
+    *colon = '\0';
+    return sais_index_pair(out, outlen, buf, colon + 1);
+}
+
+typedef struct { sais_store_t *st; const char *k; size_t klen; int rc; } bin_get_t;
+static int bin_get_fn(MDB_txn *txn, void *vctx)
+{
+    bin_get_t *g = vctx;
+    MDB_val v;
+    g->rc = sais_get(txn, sais_store_dbi(g->st, "b"), g->k, g->klen, &v);
+    return 0;
+}
+
+/* Collects the ids a walk hands over: of the index "b" under prefix, or of table "a" when
+ * prefix is NULL; stops after `stop_after` (0: never), reports damage at the first when bad. */
+typedef struct { sais_store_t *st; const char *prefix; const char *after; char seen[128]; int stop_after; int bad; int rc; int n; } walk_t;
+static int walk_cb(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    (void)v;
+    walk_t *w = ctx;
+    if (w->bad)
+        return -1;
+    size_t l = strlen(w->seen);
+    snprintf(w->seen + l, sizeof w->seen - l, "%.*s,", (int)k->mv_size, (const char *)k->mv_data);
+    return w->stop_after && ++w->n == w->stop_after ? 1 : 0;
+}
+static int walk_fn(MDB_txn *txn, void *vctx)
+{
+    walk_t *w = vctx;
+    MDB_dbi a = sais_store_dbi(w->st, "a"), b = sais_store_dbi(w->st, "b");
+    w->rc = w->prefix ? sais_walk_index(txn, b, a, w->prefix, w->after, walk_cb, w)
+                      : sais_walk_table(txn, a, w->after, walk_cb, w);
+    return 0;
+}
+
+typedef struct { sais_store_t *st; size_t entries; } count_t;
+static int count_fn(MDB_txn *txn, void *vctx)
+{
+    count_t *c = vctx;
+    MDB_stat s;
+    int rc = mdb_stat(txn, sais_store_dbi(c->st, "b"), &s);
+    c->entries = rc == 0 ? s.ms_entries : (size_t)-1;
+    return 0;
+}
+
+static void test_index_backfill(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("index", 8);
+    count_t c = {st, 0};
+    /* nothing stored: nothing to build */
+    assert_int_equal(sais_index_backfill(st, "a", "b", idx_key, "test"), 0);
+    assert_int_equal(sais_store_read(st, count_fn, &c), 0);
+    assert_int_equal(c.entries, 0);
+    const char *rows[][2] = {{"AL1", "H1:AL1"}, {"AL2", "H2:AL2"}, {"AL3", "H1:AL3"}, {"AL4", "broken"}};
+    for (size_t i = 0; i < 4; i++) {
+        put_t p = {st, "a", rows[i][0], rows[i][1], 0, 0};
+        assert_int_equal(sais_store_write(st, put_fn, &p), 0);
+    }
+    assert_int_equal(sais_index_backfill(st, "a", "b", idx_key, "test"), 0);
+    assert_int_equal(sais_store_read(st, count_fn, &c), 0);
+    assert_int_equal(c.entries, 3); /* the broken row is left out */
+    char key[32];
+    size_t n = sais_index_pair(key, sizeof key, "H1", "AL3");
+    bin_get_t bg = {st, key, n, -1};
+    assert_int_equal(sais_store_read(st, bin_get_fn, &bg), 0);
+    assert_int_equal(bg.rc, 0); /* "H1\0AL3" is there */
+    assert_int_equal(n, 6);
+    assert_int_equal(sais_index_pair(key, 5, "H1", "AL3"), 0); /* does not fit */
+    /* a second start-up finds the index built and leaves it alone */
+    put_t extra = {st, "a", "AL5", "H3:AL5", 0, 0};
+    assert_int_equal(sais_store_write(st, put_fn, &extra), 0);
+    assert_int_equal(sais_index_backfill(st, "a", "b", idx_key, "test"), 0);
+    assert_int_equal(sais_store_read(st, count_fn, &c), 0);
+    assert_int_equal(c.entries, 3);
+    walk_t wk = {st, "H1", NULL, "", 0, 0, 0, 0};
+    assert_int_equal(sais_store_read(st, walk_fn, &wk), 0);
+    assert_int_equal(wk.rc, 0);
+    assert_string_equal(wk.seen, "AL1,AL3,"); /* the household's entries, in id order */
+    walk_t after = {st, "H1", "AL1", "", 0, 0, 0, 0};
+    assert_int_equal(sais_store_read(st, walk_fn, &after), 0);
+    assert_string_equal(after.seen, "AL3,"); /* the cursor is not repeated */
+    walk_t stop = {st, NULL, NULL, "", 2, 0, 0, 0};
+    assert_int_equal(sais_store_read(st, walk_fn, &stop), 0);
+    assert_int_equal(stop.rc, 0);
+    assert_string_equal(stop.seen, "AL1,AL2,"); /* fn said stop after two */
+    walk_t bad = {st, NULL, "AL3", "", 0, 1, 0, 0};
+    assert_int_equal(sais_store_read(st, walk_fn, &bad), 0);
+    assert_int_equal(bad.rc, MDB_CORRUPTED); /* fn found damage */
+    walk_t longp = {st, "H123456789012345678901234567890123456789012345678901234567890123456789"
+                        "0123456789012345678901234567890123456789012345678901234567890123456789"
+                        "0123456789012345678901234567890123456789012345678901234567890123456789"
+                        "0123456789012345678901234567890123456789012345678901234567890123456789"
+                        "0123456789012345678901234567890123456789012345678901234567890123456789"
+                        "0123456789012345678901234567890123456789012345678901234567890123456789"
+                        "0123456789012345678901234567890123456789012345678901234567890123456789"
+                        "01234567890123456789012345678901234567890123456789", NULL, "", 0, 0, 0, 0};
+    assert_int_equal(sais_store_read(st, walk_fn, &longp), 0);
+    assert_int_equal(longp.rc, 0);
+    assert_string_equal(longp.seen, ""); /* a prefix longer than any key lists nothing */
+    sais_store_destroy(&st);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sais-test-store-%d", (int)getpid());
@@ -292,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_counters_and_protobuf),
         cmocka_unit_test(test_stale_readers_cleared),
         cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_index_backfill),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
