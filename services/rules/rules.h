@@ -24,6 +24,7 @@ extern const sais_service_def_t rules_service;
 #define RULES_DB_PERSONS  "persons"       /* id_number -> household_id */
 #define RULES_DB_CASES    "cases"         /* household_id|policy -> case_id (proactive, sent once) */
 #define RULES_DB_HHENTS   "hhents"        /* household_id\0entitlement_id -> "" (every entitlement) */
+#define RULES_DB_KEPT     "kept"          /* household_id -> brief decisions and their inputs' key */
 
 typedef struct {
     rules_catalog_t *catalog;
@@ -46,6 +47,16 @@ int rules_approve(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const
 int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *policy, int64_t *out);
 /* Loads the catalogue named by config rules.policies_dir; NULL and "file:line: why" on error. */
 rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t errlen);
+
+/* rules_kept.c: each household's brief decisions as rules_decide found them, so that simulate
+ * evaluates only the "after" side. Store skips (0) a set with an error or too many policies;
+ * load gives 0 and fills `before` (n = the catalogue's size) only when the kept record was made
+ * from the same inputs (rules_inputs_key), MDB_NOTFOUND otherwise, an LMDB code on failure. */
+#define RULES_KEPT_MAX 64
+int rules_kept_store(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const rules_history_t *hist,
+                     const rules_result_t *results, size_t n);
+int rules_kept_load(sais_svc_t *svc, MDB_txn *txn, rules_catalog_t *cat, const Ver__Picture *pic,
+                    const rules_history_t *hist, rules_result_t *before, size_t n);
 
 /* rules_api.c */
 int rules_policies_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

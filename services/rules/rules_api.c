@@ -1,5 +1,6 @@
 /* rules — answers: the catalogue, what-if evaluation, simulation, reload, entitlements. */
 #include "rules.h"
+#include "sais_arena.h"
 #include "sais_index.h"
 #include "sais_clock.h"
 #include "sais_id.h"
@@ -322,6 +323,7 @@ typedef struct {
     size_t                  np;
     sim_row_t              *rows;
     int64_t                 evaluated;
+    int64_t                 kept;        /* of which the "before" side was kept by rules_decide */
     int                     rc;
 } sim_worker_t;
 
@@ -335,22 +337,32 @@ static int sim_scan(MDB_txn *txn, void *vctx)
     int rc = (!before || !after) ? ENOMEM : mdb_cursor_open(txn, sais_svc_dbi(w->svc, RULES_DB_PICTURES), &cur);
     MDB_val k, v;
     size_t i = 0;
+    sais_arena_t arena;   /* each picture is unpacked into it and dropped at once */
+    sais_arena_init(&arena, 0);
     for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
         if (i % w->stride != w->offset)
             continue;
-        Ver__Picture *pic = ver__picture__unpack(NULL, v.mv_size, v.mv_data);
+        sais_arena_reset(&arena);
+        Ver__Picture *pic = ver__picture__unpack(sais_arena_allocator(&arena), v.mv_size, v.mv_data);
         if (!pic)
             continue;
         bool in = sais_req_sees_region(w->req, pic->region)
                   && (w->nreg == 0 || sais_region_in_scope(pic->region, w->regions, w->nreg));
         paid_t paid = {.n = 0};
-        if (in && (rc = paid_history(w->svc, txn, w->cat, pic->household_id, &paid)) != 0) {
-            ver__picture__free_unpacked(pic, NULL);
+        if (in && (rc = paid_history(w->svc, txn, w->cat, pic->household_id, &paid)) != 0)
+            break;
+        rules_history_t hist = {paid.v, paid.n};
+        int known = in ? rules_kept_load(w->svc, txn, w->cat, pic, &hist, before, w->np) : MDB_NOTFOUND;
+        if (known != 0 && known != MDB_NOTFOUND) {
+            rc = known;
             break;
         }
-        rules_history_t hist = {paid.v, paid.n};
-        if (in && rules_evaluate_whatif(w->cat, pic, &hist, w->ov->v, w->ov->n, before, after, err, sizeof err) == 0) {
+        int ev = !in ? -1
+                 : known == 0 ? rules_evaluate_after(w->cat, pic, &hist, w->ov->v, w->ov->n, before, after, err, sizeof err)
+                              : rules_evaluate_whatif(w->cat, pic, &hist, w->ov->v, w->ov->n, before, after, err, sizeof err);
+        if (ev == 0) {
             w->evaluated++;
+            w->kept += known == 0;
             for (size_t p = 0; p < w->np; p++) {
                 bool b = before[p].eligible, a = after[p].eligible;
                 w->rows[p].before += b;
@@ -365,10 +377,10 @@ static int sim_scan(MDB_txn *txn, void *vctx)
             rules_results_clear(before, w->np);
             rules_results_clear(after, w->np);
         }
-        ver__picture__free_unpacked(pic, NULL);
     }
     if (cur)
         mdb_cursor_close(cur);
+    sais_arena_release(&arena);
     free(before);
     free(after);
     return rc == MDB_NOTFOUND ? 0 : rc;
@@ -430,8 +442,9 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
     int64_t t0 = sais_clock_ms();
     for (size_t i = 0; i < nworkers; i++) {
         copies[i] = i == 0 ? st->catalog : rules_catalog_dup(st->catalog, err, sizeof err);
-        workers[i] = (sim_worker_t){svc, req, copies[i], &ov, regions, nreg, i, nworkers, np,
-                                    calloc(np ? np : 1, sizeof(sim_row_t)), 0, 0};
+        workers[i] = (sim_worker_t){.svc = svc, .req = req, .cat = copies[i], .ov = &ov, .regions = regions,
+                                    .nreg = nreg, .offset = i, .stride = nworkers, .np = np,
+                                    .rows = calloc(np ? np : 1, sizeof(sim_row_t))};
         if (!copies[i] || !workers[i].rows) {
             rc = ENOMEM;
             nworkers = i + (copies[i] != NULL);
@@ -450,11 +463,12 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
         sim_thread(&workers[i]); /* a thread that could not start: do its share here */
     for (size_t i = 1; i <= started; i++)
         pthread_join(tids[i], NULL);
-    int64_t evaluated = 0;
+    int64_t evaluated = 0, kept = 0;
     for (size_t i = 0; i < nworkers; i++) {
         if (workers[i].rc != 0)
             rc = workers[i].rc;
         evaluated += workers[i].evaluated;
+        kept += workers[i].kept;
         if (i > 0)
             for (size_t p = 0; p < np; p++) {
                 workers[0].rows[p].before += workers[i].rows[p].before;
@@ -472,6 +486,8 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
     sais_jw_init(&w);
     sais_jw_obj(&w);
     sais_jw_kint(&w, "households_evaluated", evaluated);
+    /* how many of them had their "before" side from the decisions rules keeps */
+    sais_jw_kint(&w, "households_before_kept", kept);
     sais_jw_kint(&w, "elapsed_ms", sais_clock_ms() - t0);
     sais_jw_key(&w, "policies");
     sais_jw_arr(&w);

@@ -69,6 +69,13 @@ struct rules_catalog_t {
     int      hh_ref, hh_view_ref, members_ref, paid_ref;
     int     *member_refs, *member_view_refs;
     size_t   member_pool, nmembers_set;
+    /* String fields are set only when a policy reads one (most never do): the picture being
+     * evaluated, and which string fields of each table were set (bit k = field k). */
+    const Ver__Picture *view_pic;
+    uint32_t           *member_strs;   /* member_pool entries */
+    uint32_t            hh_strs;
+
+    unsigned char digest[16];     /* of the sources and limits: what decisions depend on */
 
     rules_param_set_t cache[RULES_PARAM_CACHE];
     uint64_t          cache_clock;
@@ -125,9 +132,12 @@ int rules_params_resolve(const rules_catalog_t *cat, const char *region,
 void rules_view_prepare(lua_State *L, rules_catalog_t *cat);
 /* Frees the C side of the above (the Lua side goes with the state). */
 void rules_view_release(rules_catalog_t *cat);
-/* Refills the household tables from a picture and the payment history. */
+/* Refills the household tables from a picture and the payment history. The picture must stay
+ * valid until rules_view_done(): string fields are read from it when a policy asks. */
 void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic,
                      const rules_history_t *hist);
+/* The evaluation of the filled household is over: its picture is no longer read. */
+void rules_view_done(rules_catalog_t *cat);
 /* The registry ref of a Lua array: [policy index + 1] = that policy's params view, for the
  * resolved `values`. Cached; valid until the next call. */
 int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values);

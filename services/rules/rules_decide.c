@@ -396,6 +396,10 @@ int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
         rc = ENOMEM;
         goto done;
     }
+    if (nres == np && (rc = rules_kept_store(svc, txn, pic, &hist, results, nres)) != 0) {
+        rules_results_clear(results, nres);
+        goto done;
+    }
     const char *acting[RULES_MAX_POLICIES];
     size_t nacting = 0;
     for (size_t i = 0; i < nres && rc == 0; i++) {

@@ -32,6 +32,7 @@ typedef struct {
     bool                   oom;
     /* what-if: the second pass reuses the first one's results where nothing it reads differs */
     const rules_result_t  *prev;       /* the first pass's results, or NULL */
+    bool                   prev_kept;  /* ... kept from an earlier evaluation: not in Lua */
     bool                   differs[RULES_MAX_POLICIES];   /* its own parameters differ */
     bool                   changed[RULES_MAX_POLICIES];   /* its decision may differ */
 } household_t;
@@ -326,7 +327,9 @@ static void start_result(household_t *ev, size_t i)
 static bool must_rerun(const household_t *ev, size_t i)
 {
     const rules_policy_t *p = &ev->cat->policies[i];
-    bool rerun = ev->differs[i];
+    /* a kept result has no beneficiary set, and a later policy may read it */
+    bool rerun = ev->differs[i]
+                 || (ev->prev_kept && p->beneficiaries_ref != LUA_NOREF && ev->prev[i].eligible);
     for (size_t k = 0; k < p->nneeds && !rerun; k++)
         rerun = ev->changed[p->needs[k]];
     return rerun;
@@ -356,7 +359,7 @@ static void reuse_result(lua_State *L, household_t *ev, size_t i)
     }
     ev->failed[i] = res->error != NULL;
     ev->changed[i] = false;
-    /* the Lua decision entry still holds this very result from the first pass */
+    /* unless prev_kept, the Lua decision entry still holds this very result from the first pass */
 }
 
 /* Runs the policies from ev->next on, in one protected call; raises with ev->next at the one
@@ -372,6 +375,10 @@ static int run_policies(lua_State *L)
             continue;
         if (ev->prev && !must_rerun(ev, i)) {
             reuse_result(L, ev, i);
+            if (ev->prev_kept) {   /* Lua still holds the previous household's decision */
+                rules_view_clear_persons(L, &cat->policies[i]);
+                publish(L, ev, i);
+            }
             continue;
         }
         rules_policy_t *p = &cat->policies[i];
@@ -495,6 +502,7 @@ int rules_evaluate(rules_catalog_t *self, const Ver__Picture *pic, const rules_h
                                       .brief = opts && opts->brief, .run = run, .slot = slot };
     char lerr[256];
     int rc = rules_lua_protect(self->lua, evaluate_household, ev, lerr, sizeof lerr);
+    rules_view_done(self);
     rules_result_clear(&ev->scratch);
     if (rc != 0 || ev->oom) {
         snprintf(err, errlen, "%s", ev->oom ? "out of memory" : lerr);
@@ -514,9 +522,65 @@ static int evaluate_pair(lua_State *L)
 {
     pair_t *pair = lua_touserdata(L, 1);
     lua_settop(L, 0);
-    rules_view_fill(L, pair->before->cat, pair->before->pic, pair->before->hist);
-    run_pass(L, pair->before);
+    rules_view_fill(L, pair->after->cat, pair->after->pic, pair->after->hist);
+    if (pair->before)
+        run_pass(L, pair->before);
     run_pass(L, pair->after);    /* the household tables are still filled */
+    return 0;
+}
+
+/* Which policies the "after" pass must evaluate again: those whose own parameters differ. */
+static void mark_differing(rules_catalog_t *self, household_t *a)
+{
+    for (size_t i = 0; i < self->npolicies; i++) {
+        const rules_policy_t *p = &self->policies[i];
+        for (size_t k = 0; k < p->nparams && !a->differs[i]; k++)
+            a->differs[i] = self->scratch[p->params[k]] != self->scratch2[p->params[k]];
+    }
+}
+
+/* The what-if, with `before` evaluated here (kept == NULL) or taken from `kept`. */
+static int whatif(rules_catalog_t *self, const Ver__Picture *pic, const rules_history_t *hist,
+                  const rules_param_override_t *ov, size_t nov, const rules_result_t *kept,
+                  rules_result_t *before, rules_result_t *after, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (err == NULL || errlen == 0) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    if (self == NULL || pic == NULL || after == NULL || (before == NULL && kept == NULL)) {
+        snprintf(err, errlen, "no catalogue, picture or result array");
+        return -1;
+    }
+    bool run[RULES_MAX_POLICIES];
+    rules_result_t *slot_b[RULES_MAX_POLICIES], *slot_a[RULES_MAX_POLICIES];
+    size_t count;
+    if (kept == NULL)
+        plan(self, NULL, 0, before, run, slot_b, &count, err, errlen);
+    plan(self, NULL, 0, after, run, slot_a, &count, err, errlen);
+    if (rules_params_resolve(self, pic->region, NULL, 0, self->scratch, err, errlen) != 0
+        || rules_params_resolve(self, pic->region, ov, nov, self->scratch2, err, errlen) != 0)
+        return -1;
+    household_t *b = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch,
+                                     .brief = true, .run = run, .slot = slot_b };
+    household_t *a = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch2,
+                                     .brief = true, .run = run, .slot = slot_a,
+                                     .prev = kept ? kept : before, .prev_kept = kept != NULL };
+    mark_differing(self, a);
+    pair_t pair = { kept ? NULL : b, a };
+    char lerr[256];
+    int rc = rules_lua_protect(self->lua, evaluate_pair, &pair, lerr, sizeof lerr);
+    rules_view_done(self);
+    rules_result_clear(&b->scratch);
+    rules_result_clear(&a->scratch);
+    if (rc != 0 || b->oom || a->oom) {
+        snprintf(err, errlen, "%s", b->oom || a->oom ? "out of memory" : lerr);
+        if (kept == NULL)
+            rules_results_clear(before, count);
+        rules_results_clear(after, count);
+        return -1;
+    }
     return 0;
 }
 
@@ -525,44 +589,25 @@ int rules_evaluate_whatif(rules_catalog_t *self, const Ver__Picture *pic,
                           size_t nov, rules_result_t *before, rules_result_t *after, char *err,
                           size_t errlen)
 {
-    char dummy[8];
-    if (err == NULL || errlen == 0) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
-    if (self == NULL || pic == NULL || before == NULL || after == NULL) {
-        snprintf(err, errlen, "no catalogue, picture or result array");
+    if (before == NULL) {
+        if (err && errlen)
+            snprintf(err, errlen, "no catalogue, picture or result array");
         return -1;
     }
-    bool run[RULES_MAX_POLICIES];
-    rules_result_t *slot_b[RULES_MAX_POLICIES], *slot_a[RULES_MAX_POLICIES];
-    size_t count;
-    plan(self, NULL, 0, before, run, slot_b, &count, err, errlen);
-    plan(self, NULL, 0, after, run, slot_a, &count, err, errlen);
-    if (rules_params_resolve(self, pic->region, NULL, 0, self->scratch, err, errlen) != 0
-        || rules_params_resolve(self, pic->region, ov, nov, self->scratch2, err, errlen) != 0)
-        return -1;
-    household_t *b = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch,
-                                     .brief = true, .run = run, .slot = slot_b };
-    household_t *a = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch2,
-                                     .brief = true, .run = run, .slot = slot_a, .prev = before };
-    for (size_t i = 0; i < self->npolicies; i++) {
-        const rules_policy_t *p = &self->policies[i];
-        for (size_t k = 0; k < p->nparams && !a->differs[i]; k++)
-            a->differs[i] = self->scratch[p->params[k]] != self->scratch2[p->params[k]];
-    }
-    pair_t pair = { b, a };
-    char lerr[256];
-    int rc = rules_lua_protect(self->lua, evaluate_pair, &pair, lerr, sizeof lerr);
-    rules_result_clear(&b->scratch);
-    rules_result_clear(&a->scratch);
-    if (rc != 0 || b->oom || a->oom) {
-        snprintf(err, errlen, "%s", b->oom || a->oom ? "out of memory" : lerr);
-        rules_results_clear(before, count);
-        rules_results_clear(after, count);
+    return whatif(self, pic, hist, ov, nov, NULL, before, after, err, errlen);
+}
+
+int rules_evaluate_after(rules_catalog_t *self, const Ver__Picture *pic,
+                         const rules_history_t *hist, const rules_param_override_t *ov, size_t nov,
+                         const rules_result_t *before, rules_result_t *after, char *err,
+                         size_t errlen)
+{
+    if (before == NULL) {
+        if (err && errlen)
+            snprintf(err, errlen, "no catalogue, picture or result array");
         return -1;
     }
-    return 0;
+    return whatif(self, pic, hist, ov, nov, before, NULL, after, err, errlen);
 }
 
 int rules_evaluate_household(rules_catalog_t *self, const Ver__Picture *pic,

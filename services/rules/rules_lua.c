@@ -294,6 +294,17 @@ static int ro_next(lua_State *L)
 
 static int ro_pairs(lua_State *L)
 {
+    /* a table whose fields are set when first read sets them all before being walked */
+    rules_lua_push_real(L, 1);
+    if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
+        if (lua_getfield(L, -1, RULES_LUA_MATERIALIZE) == LUA_TFUNCTION) {
+            lua_pushvalue(L, -3);
+            lua_call(L, 1, 0);
+        } else
+            lua_pop(L, 1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     lua_pushcfunction(L, ro_next);
     lua_pushvalue(L, 1);
     lua_pushnil(L);

@@ -59,6 +59,10 @@ const char *rules_lua_tripped(const rules_lua_t *self);
 int    rules_lua_step_limit(const rules_lua_t *self);
 size_t rules_lua_memory_used(const rules_lua_t *self);
 
+/* A metatable field of a real table whose fields are set only when read: pairs() on its view
+ * calls it with the real table first, so that every field is there to walk. */
+#define RULES_LUA_MATERIALIZE "__materialize"
+
 /* Pushes a read-only view of the table at `idx`: reads go through, writes raise
  * "attempt to modify read-only <what>", # and pairs/ipairs see the real contents, and the
  * metatable is protected. `what` is copied. */

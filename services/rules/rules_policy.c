@@ -17,6 +17,8 @@
 
 #include "sais_clock.h"
 
+#include <sodium.h>
+
 #define DEFAULT_STEP_LIMIT   200000
 #define DEFAULT_MEMORY_LIMIT ((size_t) 64 << 20)
 #define MAX_SOURCE_BYTES     ((size_t) 1 << 20)
@@ -443,6 +445,64 @@ static int load_all(lua_State *L)
 
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
+/* Names and texts of the sources in order, and the step limit (a policy that fails at one
+ * limit may pass at another). Parameter values are in params.lua, so they are covered. */
+static void digest_sources(rules_catalog_t *cat)
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, sizeof cat->digest);
+    for (size_t i = 0; i < cat->nsources; i++) {
+        const rules_source_t *s = &cat->sources[i];
+        uint64_t len = s->len;
+        crypto_generichash_update(&h, (const unsigned char *) s->name, strlen(s->name) + 1);
+        crypto_generichash_update(&h, (const unsigned char *) &len, sizeof len);
+        crypto_generichash_update(&h, (const unsigned char *) s->text, s->len);
+    }
+    int64_t limit = cat->lim.step_limit;
+    crypto_generichash_update(&h, (const unsigned char *) &limit, sizeof limit);
+    crypto_generichash_final(&h, cat->digest, sizeof cat->digest);
+}
+
+static size_t put_bytes(unsigned char *buf, size_t at, size_t cap, const void *p, size_t n)
+{
+    if (at + n > cap)
+        return cap + 1;   /* too long: the caller gives no key */
+    memcpy(buf + at, p, n);
+    return at + n;
+}
+
+static size_t put_i64(unsigned char *buf, size_t at, size_t cap, int64_t v)
+{
+    return put_bytes(buf, at, cap, &v, sizeof v);
+}
+
+int rules_inputs_key(const rules_catalog_t *self, const Ver__Picture *pic, const rules_history_t *hist,
+                     uint64_t *key)
+{
+    unsigned char buf[1024];
+    size_t at = 0, cap = sizeof buf;
+    if (self == NULL || pic == NULL || pic->household_id == NULL || pic->region == NULL)
+        return -1;
+    at = put_bytes(buf, at, cap, pic->household_id, strlen(pic->household_id) + 1);
+    at = put_bytes(buf, at, cap, pic->region, strlen(pic->region) + 1);
+    /* the version names the picture; the figures are a second check on it */
+    int64_t figures[] = { (int64_t) pic->version, pic->counted, (int64_t) pic->n_members,
+                          pic->income_monthly, pic->per_capita_income, pic->income_12m, pic->oop_12m,
+                          pic->deposits, pic->vehicle_max, pic->real_estate, pic->business };
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++)
+        at = put_i64(buf, at, cap, figures[i]);
+    for (size_t i = 0; hist && i < hist->npaid; i++) {
+        at = put_bytes(buf, at, cap, hist->paid[i].policy, strlen(hist->paid[i].policy) + 1);
+        at = put_i64(buf, at, cap, hist->paid[i].paid_12m);
+    }
+    if (at > cap)
+        return -1;
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, buf, at, self->digest);   /* keyed by the catalogue */
+    memcpy(key, out, sizeof *key);
+    return 0;
+}
+
 static rules_catalog_t *build(rules_source_t *sources, size_t nsources, const rules_limits_t *lim,
                               char *err, size_t errlen)
 {
@@ -483,6 +543,7 @@ static rules_catalog_t *build(rules_source_t *sources, size_t nsources, const ru
         rules_catalog_destroy(&cat);
         return NULL;
     }
+    digest_sources(cat);
     return cat;
 }
 

@@ -169,6 +169,23 @@ int rules_evaluate_whatif(rules_catalog_t *self, const Ver__Picture *pic,
                           size_t nov, rules_result_t *before, rules_result_t *after, char *err,
                           size_t errlen);
 
+/* The "after" half of rules_evaluate_whatif when the "before" half is already known (rules
+ * keeps each household's brief decisions: rules_inputs_key). `before` needs policy, eligible,
+ * amount and automatic of every policy, and no errors. Same results as rules_evaluate_whatif's
+ * `after`; a policy whose beneficiaries a later one may read is evaluated again. */
+int rules_evaluate_after(rules_catalog_t *self, const Ver__Picture *pic,
+                         const rules_history_t *hist, const rules_param_override_t *ov, size_t nov,
+                         const rules_result_t *before, rules_result_t *after, char *err,
+                         size_t errlen);
+
+/* A digest of what a household's evaluation under the catalogue's own parameters depends on:
+ * the catalogue (its sources and limits; parameter values live in params.lua), the picture
+ * (household, region, version and its figures) and the payment history. Equal keys decide
+ * alike, so a decision kept under a key may stand in for evaluating again. -1 when the picture
+ * is incomplete or too long to key. */
+int rules_inputs_key(const rules_catalog_t *self, const Ver__Picture *pic, const rules_history_t *hist,
+                     uint64_t *key);
+
 /* Frees what a result owns and zeroes it; idempotent. */
 void rules_result_clear(rules_result_t *r);
 void rules_results_clear(rules_result_t *results, size_t n);

@@ -211,7 +211,8 @@ static void on_stop(sais_svc_t *svc)
 }
 
 static const char *const dbis[] = {RULES_DB_ENTS, RULES_DB_CURRENT, RULES_DB_ONEOFF,
-                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS, NULL};
+                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS,
+                                   RULES_DB_KEPT, NULL};
 static const char *const consumes[] = {"verify", "intake", NULL};
 static const sais_method_t methods[] = {
     {"policies.list", SAIS_M_READ, rules_policies_list},

@@ -17,6 +17,7 @@
 static const char UNKNOWN_PARAM_MT = 'U';
 
 static void intern_keys(lua_State *L, rules_catalog_t *cat);
+static void lazy_strings_for(lua_State *L, rules_catalog_t *cat, int ref, lua_Integer which);
 
 /* ---- what policies see ------------------------------------------------------------------------ */
 
@@ -50,6 +51,7 @@ void rules_view_prepare(lua_State *L, rules_catalog_t *cat)
 
     intern_keys(L, cat);
     new_table_pair(L, "household", &cat->hh_ref, &cat->hh_view_ref);
+    lazy_strings_for(L, cat, cat->hh_ref, 0);
     int members_view, paid_view;
     new_table_pair(L, "members", &cat->members_ref, &members_view);
     new_table_pair(L, "paid_12m", &cat->paid_ref, &paid_view);
@@ -120,6 +122,8 @@ void rules_view_release(rules_catalog_t *cat)
     free(cat->member_refs);
     free(cat->member_view_refs);
     cat->member_refs = cat->member_view_refs = NULL;
+    free(cat->member_strs);
+    cat->member_strs = NULL;
 }
 
 /* The Lua array of per-policy params views for `values` (nparams resolved values): cached. */
@@ -224,25 +228,117 @@ static void kset(lua_State *L, int t, int keys, int k)
     lua_rawset(L, t);
 }
 
+static const void *view_object(const rules_catalog_t *cat, lua_Integer which)
+{
+    const Ver__Picture *pic = cat->view_pic;
+    if (pic == NULL)
+        return NULL;
+    if (which == 0)
+        return pic;
+    size_t i = (size_t) which - 1;
+    return pic->members && i < pic->n_members ? pic->members[i] : NULL;
+}
+
+static uint32_t *view_strs(rules_catalog_t *cat, lua_Integer which)
+{
+    return which == 0 ? &cat->hh_strs : &cat->member_strs[which - 1];
+}
+
+/* t[key] for a string field not yet set: read it from the picture, keep it in t, note it. */
+static int lazy_string(lua_State *L)
+{
+    rules_catalog_t *cat = lua_touserdata(L, lua_upvalueindex(1));
+    lua_Integer which = lua_tointeger(L, lua_upvalueindex(2));
+    const field_t *f = which == 0 ? PICTURE_FIELDS : MEMBER_FIELDS;
+    size_t n = which == 0 ? NPF : NMF;
+    const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    const char *obj = view_object(cat, which);
+    for (size_t k = 0; key && obj && k < n; k++) {
+        if (f[k].type != F_STR || strcmp(f[k].key, key) != 0)
+            continue;
+        const char *v = *(char *const *) (obj + f[k].off);
+        lua_settop(L, 2);
+        lua_pushlstring(L, v ? v : "", v ? strlen(v) : 0);
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, 3);
+        lua_rawset(L, 1);   /* t[key] = v: read once per evaluation */
+        *view_strs(cat, which) |= (uint32_t) 1 << k;
+        return 1;
+    }
+    return 0;
+}
+
+/* Sets every string field (for pairs(), which sees only what is set). */
+static int all_strings(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__index");
+    rules_catalog_t *cat = NULL;
+    if (lua_getupvalue(L, -1, 1) != NULL) {
+        cat = lua_touserdata(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_Integer which = 0;
+    if (lua_getupvalue(L, -1, 2) != NULL) {
+        which = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    const field_t *f = which == 0 ? PICTURE_FIELDS : MEMBER_FIELDS;
+    size_t n = which == 0 ? NPF : NMF;
+    for (size_t k = 0; cat && view_object(cat, which) && k < n; k++) {
+        if (f[k].type != F_STR || (*view_strs(cat, which) & ((uint32_t) 1 << k)))
+            continue;
+        lua_pushvalue(L, -1);   /* lazy_string(t, key) */
+        lua_pushvalue(L, 1);
+        lua_pushstring(L, f[k].key);
+        lua_call(L, 2, 0);
+    }
+    return 0;
+}
+
+/* Gives the real table of a household (which 0) or member (which = index + 1) its lazy string
+ * fields. */
+static void lazy_strings_for(lua_State *L, rules_catalog_t *cat, int ref, lua_Integer which)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_createtable(L, 0, 2);
+    lua_pushlightuserdata(L, cat);
+    lua_pushinteger(L, which);
+    lua_pushcclosure(L, lazy_string, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, all_strings);
+    lua_setfield(L, -2, RULES_LUA_MATERIALIZE);
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+}
+
+/* Numbers and booleans into t; string fields set by an earlier household are cleared, to be
+ * read again from this picture when asked. */
 static void fill_fields(lua_State *L, int t, int keys, int k0, const field_t *f, size_t n,
-                        const void *obj)
+                        const void *obj, uint32_t *strs)
 {
     const char *base = obj;
     for (size_t k = 0; k < n; k++) {
+        if (f[k].type == F_STR) {
+            if ((*strs & ((uint32_t) 1 << k)) == 0)
+                continue;
+            lua_rawgeti(L, keys, k0 + (int) k);
+            lua_pushnil(L);
+            lua_rawset(L, t);
+            continue;
+        }
         lua_rawgeti(L, keys, k0 + (int) k);
         const void *at = base + f[k].off;
         switch (f[k].type) {
-        case F_STR: {
-            const char *v = *(char *const *) at;
-            lua_pushlstring(L, v ? v : "", v ? strlen(v) : 0);
-            break;
-        }
         case F_I32: lua_pushinteger(L, *(const int32_t *) at); break;
         case F_I64: lua_pushinteger(L, *(const int64_t *) at); break;
         case F_BOOL: lua_pushboolean(L, *(const protobuf_c_boolean *) at); break;
+        case F_STR: break;
         }
         lua_rawset(L, t);
     }
+    *strs = 0;
 }
 
 static void grow_member_pool(lua_State *L, rules_catalog_t *cat, size_t n)
@@ -255,9 +351,15 @@ static void grow_member_pool(lua_State *L, rules_catalog_t *cat, size_t n)
     if (views == NULL)
         luaL_error(L, "out of memory");
     cat->member_view_refs = views;
+    uint32_t *strs = realloc(cat->member_strs, n * sizeof *strs);
+    if (strs == NULL)
+        luaL_error(L, "out of memory");
+    cat->member_strs = strs;
     while (cat->member_pool < n) {
         new_table_pair(L, "member", &cat->member_refs[cat->member_pool],
                        &cat->member_view_refs[cat->member_pool]);
+        cat->member_strs[cat->member_pool] = 0;
+        lazy_strings_for(L, cat, cat->member_refs[cat->member_pool], (lua_Integer) cat->member_pool + 1);
         cat->member_pool++;
     }
 }
@@ -272,6 +374,7 @@ void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic
             luaL_error(L, "picture member %zu is missing", i + 1);
     if (n > cat->member_pool)
         grow_member_pool(L, cat, n);
+    cat->view_pic = pic;
     lua_rawgeti(L, LUA_REGISTRYINDEX, cat->keys_ref);
     int keys = lua_gettop(L);
 
@@ -279,7 +382,8 @@ void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic
     int members = lua_gettop(L);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, cat->member_refs[i]);
-        fill_fields(L, lua_gettop(L), keys, K_MEMBER, MEMBER_FIELDS, NMF, pic->members[i]);
+        fill_fields(L, lua_gettop(L), keys, K_MEMBER, MEMBER_FIELDS, NMF, pic->members[i],
+                    &cat->member_strs[i]);
         lua_pop(L, 1);
         lua_rawgeti(L, LUA_REGISTRYINDEX, cat->member_view_refs[i]);
         lua_rawseti(L, members, (lua_Integer) i + 1);
@@ -292,7 +396,7 @@ void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic
     lua_pop(L, 1);
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, cat->hh_ref);
-    fill_fields(L, lua_gettop(L), keys, K_PICTURE, PICTURE_FIELDS, NPF, pic);
+    fill_fields(L, lua_gettop(L), keys, K_PICTURE, PICTURE_FIELDS, NPF, pic, &cat->hh_strs);
     lua_pop(L, 1);
 
     lua_rawgeti(L, LUA_REGISTRYINDEX, cat->paid_ref);
@@ -308,6 +412,11 @@ void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic
         kset(L, paid, keys, K_POLICY + (int) i);
     }
     lua_pop(L, 2);
+}
+
+void rules_view_done(rules_catalog_t *cat)
+{
+    cat->view_pic = NULL;
 }
 
 /* Empties policy p's beneficiary set (before it runs again, or when it failed). */

@@ -294,6 +294,11 @@ def check_simulation(c, households, regions):
     n, rows = expected_simulation(before, after, regions)
     R.check(sim["households_evaluated"] == n, "households_evaluated %d = households evaluate answers for (%d)"
             % (sim["households_evaluated"], n))
+    # rules keeps every household's decisions as it makes them; simulate takes its "before" side
+    # from them when they were made from the same picture, payments and catalogue
+    kept = sim.get("households_before_kept")
+    R.check(isinstance(kept, int) and n // 2 < kept <= n,
+            "the before side of most households (%r of %d) came from the decisions rules keeps" % (kept, n))
     got = {p["policy"]: p for p in sim["policies"]}
     R.check(sorted(got) == sorted(POLICIES), "a row per policy")
     for p in POLICIES:

@@ -611,6 +611,127 @@ static void test_whatif_matches_separate_evaluations(void **state)
     assert_contains(err, "unknown parameter 'nope'");
 }
 
+/* Simulate with the "before" side kept from rules' own decisions: the "after" side is the same
+ * as a what-if that evaluates both, household by household, override by override (tekun's
+ * beneficiaries, which a kept result does not hold, included). */
+static void test_after_from_kept_before(void **state)
+{
+    (void) state;
+    static const tm_t old_pair[] = {
+        { "330302194001010011", "Zhou", 86, 2, 0, true, 0 },
+        { "330302195001010022", "Wang", 76, 0, 125000, true, 0 },
+    };
+    static const tm_t tekun_and_child[] = {
+        { "330302194001010011", "Zhou", 86, 0, 0, true, 0 },
+        { "330302201501010033", "Zhou Xiao", 11, 0, 0, true, 0 },
+        { "330302198001010044", "Zhou Da", 46, 0, 90000, false, 0 },
+    };
+    static const tm_t near_line[] = { { "330302198001010011", "Wu", 45, 3, 125000, true, 2500000 } };
+    tp_t hh[4];
+    tp_build(&hh[0], REGION, old_pair, 2);
+    tp_build(&hh[1], REGION, near_line, 1);
+    tp_build(&hh[2], REGION, tekun_and_child, 3);
+    cheng(&hh[3]);
+    rules_param_override_t ovs[][2] = {
+        { { "dibao.line", 130000 }, { NULL, 0 } },
+        { { "dibao.line", 90000 }, { NULL, 0 } },
+        { { "temp_medical.rate_pct", 50 }, { NULL, 0 } },
+        { { "tekun.support_pct", 100 }, { "dibao.line", 126000 } },
+        { { "dibao.minimum", 2000 }, { NULL, 0 } },          /* dibao again, tekun kept */
+        { { "disability_living.amount", 20000 }, { NULL, 0 } },   /* reads kept decisions */
+    };
+    size_t novs[] = { 1, 1, 1, 2, 1, 1 };
+    rules_eval_opts_t brief = { .brief = true };
+    char err[128];
+    /* kept decisions are made first, as rules makes them, and used later, after other
+     * households were evaluated: nothing of one household may be left for the next */
+    for (size_t round = 0; round < 2; round++)
+        for (size_t o = 0; o < sizeof novs / sizeof novs[0]; o++) {
+            rules_result_t kept[4][8];
+            size_t nk = 0;
+            for (size_t h = 0; h < 4; h++)
+                assert_int_equal(rules_evaluate(cat, &hh[h].pic, NULL, NULL, 0, &brief, kept[h], &nk, err,
+                                                sizeof err), 0);
+            for (size_t k = 0; k < 4; k++) {
+                size_t h = round ? 3 - k : k;
+                rules_result_t after[8], both_b[8], both_a[8];
+                assert_int_equal(rules_evaluate_after(cat, &hh[h].pic, NULL, ovs[o], novs[o], kept[h], after, err,
+                                                      sizeof err), 0);
+                assert_int_equal(rules_evaluate_whatif(cat, &hh[h].pic, NULL, ovs[o], novs[o], both_b, both_a, err,
+                                                       sizeof err), 0);
+                for (size_t i = 0; i < nk; i++) {
+                    assert_string_equal(after[i].policy, both_a[i].policy);
+                    if (after[i].eligible != both_a[i].eligible || after[i].amount != both_a[i].amount
+                        || after[i].automatic != both_a[i].automatic)
+                        fail_msg("household %zu, what-if %zu, %s: %d/%lld vs %d/%lld", h, o, after[i].policy,
+                                 after[i].eligible, (long long) after[i].amount, both_a[i].eligible,
+                                 (long long) both_a[i].amount);
+                    assert_null(after[i].error);
+                }
+                rules_results_clear(after, nk);
+                rules_results_clear(both_b, nk);
+                rules_results_clear(both_a, nk);
+            }
+            for (size_t h = 0; h < 4; h++)
+                rules_results_clear(kept[h], nk);
+        }
+    /* the case that needs tekun's persons: Zhou and the child supported, the father not counted */
+    rules_result_t kept[8], after[8];
+    size_t nk;
+    assert_int_equal(rules_evaluate(cat, &hh[2].pic, NULL, NULL, 0, &brief, kept, &nk, err, sizeof err), 0);
+    assert_true(result_of(kept, nk, "tekun")->eligible);
+    assert_int_equal(rules_evaluate_after(cat, &hh[2].pic, NULL, ovs[0], 1, kept, after, err, sizeof err), 0);
+    assert_int_equal(result_of(after, nk, "tekun")->amount, 2 * 169000);
+    rules_results_clear(kept, nk);
+    rules_results_clear(after, nk);
+}
+
+/* The key a kept decision is filed under moves with every input it was made from. */
+static void test_inputs_key(void **state)
+{
+    (void) state;
+    static const tm_t one[] = { { "330302198001010011", "Wu", 45, 3, 125000, true, 2500000 } };
+    tp_t t;
+    tp_build(&t, REGION, one, 1);
+    t.pic.version = 7;
+    rules_paid_t paid = { "temp_medical", 0 };
+    rules_history_t hist = { &paid, 1 };
+    uint64_t k0, k;
+    assert_int_equal(rules_inputs_key(cat, &t.pic, &hist, &k0), 0);
+    assert_int_equal(rules_inputs_key(cat, &t.pic, &hist, &k), 0);
+    assert_true(k == k0);
+    t.pic.version = 8;
+    assert_int_equal(rules_inputs_key(cat, &t.pic, &hist, &k), 0);
+    assert_true(k != k0);
+    t.pic.version = 7;
+    paid.paid_12m = 100;
+    assert_int_equal(rules_inputs_key(cat, &t.pic, &hist, &k), 0);
+    assert_true(k != k0);
+    paid.paid_12m = 0;
+    t.pic.region = (char *) "330326";   /* another region's parameters */
+    assert_int_equal(rules_inputs_key(cat, &t.pic, &hist, &k), 0);
+    assert_true(k != k0);
+    t.pic.region = (char *) REGION;
+    t.pic.per_capita_income++;
+    assert_int_equal(rules_inputs_key(cat, &t.pic, &hist, &k), 0);
+    assert_true(k != k0);
+    t.pic.per_capita_income--;
+    /* the same policies under another step limit are another catalogue */
+    char dir[4096], err[256] = "";
+    path_of(dir, sizeof dir, "deploy/policies");
+    rules_limits_t lim = { .step_limit = 12345 };
+    rules_catalog_t *other = rules_catalog_load(dir, &lim, err, sizeof err);
+    assert_non_null(other);
+    assert_int_equal(rules_inputs_key(other, &t.pic, &hist, &k), 0);
+    assert_true(k != k0);
+    rules_catalog_destroy(&other);
+    rules_catalog_t *same = rules_catalog_load(dir, NULL, err, sizeof err);
+    assert_non_null(same);
+    assert_int_equal(rules_inputs_key(same, &t.pic, &hist, &k), 0);
+    assert_true(k == k0);
+    rules_catalog_destroy(&same);
+}
+
 static void test_empty_household(void **state)
 {
     (void) state;
@@ -643,6 +764,8 @@ int main(void)
         cmocka_unit_test_teardown(test_money_rounding, clear_results),
         cmocka_unit_test_teardown(test_subset_with_prerequisites, clear_results),
         cmocka_unit_test_teardown(test_whatif_matches_separate_evaluations, clear_results),
+        cmocka_unit_test_teardown(test_after_from_kept_before, clear_results),
+        cmocka_unit_test_teardown(test_inputs_key, clear_results),
         cmocka_unit_test_teardown(test_empty_household, clear_results),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -290,6 +290,35 @@ static void test_sandbox_contents(void **state)
     rules_catalog_destroy(&cat);
 }
 
+/* String fields are set when first read; pairs() still sees every field, and nothing of one
+ * household's strings is left for the next. */
+static void test_fields_seen_whole_and_fresh(void **state)
+{
+    (void) state;
+    rules_catalog_t *cat = load_probe("fields.lua", NULL);
+    static const tm_t wu[] = { { "330302198001010011", "Wu", 45, 0, 100000, true, 0 } };
+    static const tm_t li[] = { { "330302198001010027", "Li Na", 45, 0, 100000, false, 0 } };
+    const char *keys = "able_to_work,age,birth_date,counted,death_date,disability_category,"
+                       "disability_grade,id_number,income_12m,income_monthly_avg,name,oop_12m,"
+                       "relation,sex,status | as_of,business,counted,deposits,head_id,household_id,"
+                       "income_12m,income_monthly,latest_month_income,members,oop_12m,paid_12m,"
+                       "per_capita_income,prev6_avg_income,real_estate,region,vehicle_max | ";
+    char want[1024];
+    for (int round = 0; round < 2; round++) {
+        tp_t t;
+        tp_build(&t, round == 0 ? "330302" : "330326", round == 0 ? wu : li, 1);
+        t.pic.household_id = (char *) "fields";
+        rules_result_t r[1];
+        assert_int_equal(rules_evaluate_household(cat, &t.pic, NULL, NULL, 0, r), 0);
+        assert_null(r[0].error);
+        snprintf(want, sizeof want, "%s%s", keys,
+                 round == 0 ? "Wu active 330302" : "Li Na incarcerated 330326");
+        assert_string_equal(r[0].clauses[0].detail, want);
+        rules_result_clear(&r[0]);
+    }
+    rules_catalog_destroy(&cat);
+}
+
 static void test_layered_region_overrides(void **state)
 {
     (void) state;
@@ -333,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_read_only_inputs),
         cmocka_unit_test(test_sandbox_contents),
         cmocka_unit_test(test_layered_region_overrides),
+        cmocka_unit_test(test_fields_seen_whole_and_fresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
