@@ -20,11 +20,10 @@ extern const sais_service_def_t rules_service;
 #define RULES_DB_ENTS     "entitlements"  /* entitlement_id -> rul.Entitlement */
 #define RULES_DB_CURRENT  "current"       /* household_id|policy -> entitlement_id (monthly, status) */
 #define RULES_DB_ONEOFF   "oneoff"        /* household_id|policy|entitlement_id -> "" (one-off grants) */
-#define RULES_DB_PICTURES "pictures"      /* household_id -> ver.Picture (latest) */
+#define RULES_DB_PICTURES "pictures"      /* household_id -> ver.Picture (latest), with the kept decisions */
 #define RULES_DB_PERSONS  "persons"       /* id_number -> household_id */
 #define RULES_DB_CASES    "cases"         /* household_id|policy -> case_id (proactive, sent once) */
 #define RULES_DB_HHENTS   "hhents"        /* household_id\0entitlement_id -> "" (every entitlement) */
-#define RULES_DB_KEPT     "kept"          /* household_id -> brief decisions and their inputs' key */
 
 typedef struct {
     rules_catalog_t *catalog;
@@ -36,9 +35,11 @@ typedef struct {
  * position kept in the store ("_meta" redecide) so a restart carries on where it stopped. */
 int rules_redecide_start(sais_svc_t *svc);
 
-/* rules_decide.c: applies the catalogue to one picture inside the consumer txn. */
+/* rules_decide.c: applies the catalogue to one picture inside the consumer txn. When `kept`
+ * is not NULL it gets the record of the brief decisions to store with the picture (rules_kept.c)
+ * and *keptlen its length (0: none). */
 int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
-                 Sais__Evidence *const *cause, size_t ncause);
+                 Sais__Evidence *const *cause, size_t ncause, unsigned char *kept, size_t *keptlen);
 /* Grants the approved policies of an application or proactive case (intake's
  * application.approved) with the given origin. */
 int rules_approve(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const char *origin,
@@ -48,15 +49,22 @@ int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *po
 /* Loads the catalogue named by config rules.policies_dir; NULL and "file:line: why" on error. */
 rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t errlen);
 
-/* rules_kept.c: each household's brief decisions as rules_decide found them, so that simulate
- * evaluates only the "after" side. Store skips (0) a set with an error or too many policies;
- * load gives 0 and fills `before` (n = the catalogue's size) only when the kept record was made
- * from the same inputs (rules_inputs_key), MDB_NOTFOUND otherwise, an LMDB code on failure. */
-#define RULES_KEPT_MAX 64
-int rules_kept_store(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const rules_history_t *hist,
-                     const rules_result_t *results, size_t n);
-int rules_kept_load(sais_svc_t *svc, MDB_txn *txn, rules_catalog_t *cat, const Ver__Picture *pic,
-                    const rules_history_t *hist, rules_result_t *before, size_t n);
+/* rules_kept.c: each household's brief decisions as rules_decide found them, kept inside its
+ * stored picture (a protobuf field the picture does not define, tag RULES_KEPT_TAG), so that
+ * simulate evaluates only the "after" side. encode gives the record's length, 0 when the
+ * results are not to be kept (an error, too many policies); read gives 0 and fills `before`
+ * (n = the catalogue's size) only when the record in the unpacked picture was made from the
+ * same inputs (rules_inputs_key), MDB_NOTFOUND otherwise. */
+#define RULES_KEPT_MAX   64
+#define RULES_KEPT_BYTES (10 + 9 * RULES_KEPT_MAX)
+#define RULES_KEPT_TAG   1000
+size_t rules_kept_encode(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,
+                         const rules_result_t *results, size_t n, unsigned char out[RULES_KEPT_BYTES]);
+int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,
+                    rules_result_t *before, size_t n);
+/* Stores the picture (RULES_DB_PICTURES) with the kept record, or none when keptlen is 0. */
+int rules_picture_put(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const unsigned char *kept,
+                      size_t keptlen);
 
 /* rules_api.c */
 int rules_policies_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

@@ -352,11 +352,7 @@ static int sim_scan(MDB_txn *txn, void *vctx)
         if (in && (rc = paid_history(w->svc, txn, w->cat, pic->household_id, &paid)) != 0)
             break;
         rules_history_t hist = {paid.v, paid.n};
-        int known = in ? rules_kept_load(w->svc, txn, w->cat, pic, &hist, before, w->np) : MDB_NOTFOUND;
-        if (known != 0 && known != MDB_NOTFOUND) {
-            rc = known;
-            break;
-        }
+        int known = in ? rules_kept_read(w->cat, pic, &hist, before, w->np) : MDB_NOTFOUND;
         int ev = !in ? -1
                  : known == 0 ? rules_evaluate_after(w->cat, pic, &hist, w->ov->v, w->ov->n, before, after, err, sizeof err)
                               : rules_evaluate_whatif(w->cat, pic, &hist, w->ov->v, w->ov->n, before, after, err, sizeof err);

@@ -362,8 +362,10 @@ static int apply_result(const decide_ctx_t *c, const rules_result_t *r)
 }
 
 int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
-                 Sais__Evidence *const *cause, size_t ncause)
+                 Sais__Evidence *const *cause, size_t ncause, unsigned char *kept, size_t *keptlen)
 {
+    if (keptlen)
+        *keptlen = 0;
     rules_state_t *st = sais_svc_state(svc);
     size_t np = rules_catalog_size(st->catalog);
     rules_result_t *results = calloc(np ? np : 1, sizeof *results);
@@ -396,10 +398,8 @@ int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
         rc = ENOMEM;
         goto done;
     }
-    if (nres == np && (rc = rules_kept_store(svc, txn, pic, &hist, results, nres)) != 0) {
-        rules_results_clear(results, nres);
-        goto done;
-    }
+    if (kept && keptlen && nres == np)
+        *keptlen = rules_kept_encode(st->catalog, pic, &hist, results, nres, kept);
     const char *acting[RULES_MAX_POLICIES];
     size_t nacting = 0;
     for (size_t i = 0; i < nres && rc == 0; i++) {

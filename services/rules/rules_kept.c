@@ -1,11 +1,15 @@
-/* rules_kept — each household's brief decisions under the catalogue in force, kept under the
- * key of the inputs they were made from (rules_inputs_key).
+/* rules_kept — each household's brief decisions under the catalogue in force, kept inside
+ * the household's stored picture under the key of the inputs they were made from
+ * (rules_inputs_key).
  *
- * rules decides every household on every change anyway; keeping the outcome costs one small
- * write, and a city-wide simulate then evaluates only the "after" side of its what-if — half
- * the policy work or more. A kept record stands in only when its key is the key of the
- * household as it is now (the same catalogue, picture version and payments), so a stale or
- * foreign record is never used: the household is evaluated as if there were none.
+ * rules decides every household on every change anyway; keeping the outcome lets a city-wide
+ * simulate evaluate only the "after" side of its what-if. The record rides in the picture's
+ * own value, as a protobuf field Ver.Picture does not define (RULES_KEPT_TAG): every reader
+ * of the picture skips it, and storing it dirties no page the picture's put does not already
+ * (a table of its own cost a random page per change, which a city larger than memory pays
+ * for in reads). A record stands in only when its key is the key of the household as it is
+ * now (the same catalogue, picture version and payments); a stale or foreign record is never
+ * used, the household is evaluated as if there were none.
  *
  * Record: format (1), count, key (8), then per policy in catalogue order flags (1: bit 0
  * eligible, bit 1 automatic) and amount (8, fen). Host byte order: the store is local.
@@ -14,45 +18,67 @@
 
 #include <string.h>
 
-#define KEPT_FORMAT   1
-#define KEPT_HEADER   10
-#define KEPT_PER      9
+#define KEPT_FORMAT 1
+#define KEPT_HEADER 10
+#define KEPT_PER    9
 
-int rules_kept_store(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const rules_history_t *hist,
-                     const rules_result_t *results, size_t n)
+size_t rules_kept_encode(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,
+                         const rules_result_t *results, size_t n, unsigned char out[RULES_KEPT_BYTES])
 {
-    rules_state_t *st = sais_svc_state(svc);
     uint64_t key;
-    if (n > RULES_KEPT_MAX || rules_inputs_key(st->catalog, pic, hist, &key) != 0)
+    if (n > RULES_KEPT_MAX || rules_inputs_key(cat, pic, hist, &key) != 0)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (results[i].error != NULL)   /* an error is re-evaluated, never kept */
+        if (results[i].error != NULL)   /* an error is evaluated again, never kept */
             return 0;
-    unsigned char rec[KEPT_HEADER + KEPT_PER * RULES_KEPT_MAX];
-    rec[0] = KEPT_FORMAT;
-    rec[1] = (unsigned char)n;
-    memcpy(rec + 2, &key, sizeof key);
+    out[0] = KEPT_FORMAT;
+    out[1] = (unsigned char)n;
+    memcpy(out + 2, &key, sizeof key);
     for (size_t i = 0; i < n; i++) {
-        unsigned char *at = rec + KEPT_HEADER + KEPT_PER * i;
+        unsigned char *at = out + KEPT_HEADER + KEPT_PER * i;
         at[0] = (unsigned char)((results[i].eligible ? 1 : 0) | (results[i].automatic ? 2 : 0));
         memcpy(at + 1, &results[i].amount, sizeof results[i].amount);
     }
-    return sais_put(txn, sais_svc_dbi(svc, RULES_DB_KEPT), pic->household_id, strlen(pic->household_id), rec,
-                    KEPT_HEADER + KEPT_PER * n);
+    return KEPT_HEADER + KEPT_PER * n;
 }
 
-int rules_kept_load(sais_svc_t *svc, MDB_txn *txn, rules_catalog_t *cat, const Ver__Picture *pic,
-                    const rules_history_t *hist, rules_result_t *before, size_t n)
+int rules_picture_put(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const unsigned char *kept,
+                      size_t keptlen)
 {
+    /* a shallow copy whose only unknown field is this record (a stored picture read back
+     * carries the previous one) */
+    Ver__Picture copy = *pic;
+    /* protobuf-c keeps an unknown field's bytes after its tag: the length varint, then data */
+    uint8_t field[2 + RULES_KEPT_BYTES];
+    if (keptlen > RULES_KEPT_BYTES)
+        keptlen = 0;
+    size_t at = 0;
+    for (size_t v = keptlen; at == 0 || v > 0; v >>= 7)
+        field[at++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+    memcpy(field + at, kept, keptlen);
+    ProtobufCMessageUnknownField uf = {RULES_KEPT_TAG, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, at + keptlen, field};
+    copy.base.n_unknown_fields = keptlen ? 1 : 0;
+    copy.base.unknown_fields = keptlen ? &uf : NULL;
+    return sais_put_pb(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), pic->household_id, strlen(pic->household_id),
+                       &copy.base);
+}
+
+int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,
+                    rules_result_t *before, size_t n)
+{
+    const ProtobufCMessageUnknownField *uf = NULL;
+    for (size_t i = 0; i < pic->base.n_unknown_fields && uf == NULL; i++)
+        if (pic->base.unknown_fields[i].tag == RULES_KEPT_TAG
+            && pic->base.unknown_fields[i].wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            uf = &pic->base.unknown_fields[i];
     uint64_t key, stored;
-    MDB_val v;
-    if (n > RULES_KEPT_MAX || rules_inputs_key(cat, pic, hist, &key) != 0)
+    size_t want = KEPT_HEADER + KEPT_PER * n;
+    /* the length varint (one byte below 128, two up to RULES_KEPT_BYTES), then the record */
+    size_t pre = want < 128 ? 1 : 2;
+    if (uf == NULL || n > RULES_KEPT_MAX || uf->len != pre + want)
         return MDB_NOTFOUND;
-    int rc = sais_get(txn, sais_svc_dbi(svc, RULES_DB_KEPT), pic->household_id, strlen(pic->household_id), &v);
-    if (rc != 0)
-        return rc;
-    const unsigned char *rec = v.mv_data;
-    if (v.mv_size != KEPT_HEADER + KEPT_PER * n || rec[0] != KEPT_FORMAT || rec[1] != n)
+    const uint8_t *rec = uf->data + pre;
+    if (rec[0] != KEPT_FORMAT || rec[1] != n || rules_inputs_key(cat, pic, hist, &key) != 0)
         return MDB_NOTFOUND;
     memcpy(&stored, rec + 2, sizeof stored);
     if (stored != key)

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic)
+static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const unsigned char *kept,
+                            size_t keptlen)
 {
-    MDB_dbi pics = sais_svc_dbi(svc, RULES_DB_PICTURES);
     MDB_dbi persons = sais_svc_dbi(svc, RULES_DB_PERSONS);
-    int rc = sais_put_pb(txn, pics, pic->household_id, strlen(pic->household_id), &pic->base);
+    int rc = rules_picture_put(svc, txn, pic, kept, keptlen);
     for (size_t i = 0; i < pic->n_members && rc == 0; i++) {
         const Ver__Member *m = pic->members[i];
         if (strcmp(m->status, "moved_out") == 0)
@@ -59,9 +59,12 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
             ver__household_changed__free_unpacked(hc, NULL);
         return 0;
     }
-    int rc = remember_picture(svc, txn, hc->picture);
+    /* decided first, so that the picture is stored once, with the decisions kept in it */
+    unsigned char kept[RULES_KEPT_BYTES];
+    size_t keptlen = 0;
+    int rc = rules_decide(svc, txn, hc->picture, hc->cause, hc->n_cause, kept, &keptlen);
     if (rc == 0)
-        rc = rules_decide(svc, txn, hc->picture, hc->cause, hc->n_cause);
+        rc = remember_picture(svc, txn, hc->picture, kept, keptlen);
     ver__household_changed__free_unpacked(hc, NULL);
     return rc;
 }
@@ -132,7 +135,11 @@ static int redecide_fn(MDB_txn *txn, void *vctx)
         c->done++;
         if (!pic)
             continue;
-        int d = rules_decide(c->svc, txn, pic, &evp, 1);
+        unsigned char kept[RULES_KEPT_BYTES];
+        size_t keptlen = 0;
+        int d = rules_decide(c->svc, txn, pic, &evp, 1, kept, &keptlen);
+        if (d == 0)   /* the decisions under the new catalogue replace those kept */
+            d = rules_picture_put(c->svc, txn, pic, kept, keptlen);
         ver__picture__free_unpacked(pic, NULL);
         if (d != 0) {
             mdb_cursor_close(cur);
@@ -211,8 +218,7 @@ static void on_stop(sais_svc_t *svc)
 }
 
 static const char *const dbis[] = {RULES_DB_ENTS, RULES_DB_CURRENT, RULES_DB_ONEOFF,
-                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS,
-                                   RULES_DB_KEPT, NULL};
+                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS, NULL};
 static const char *const consumes[] = {"verify", "intake", NULL};
 static const sais_method_t methods[] = {
     {"policies.list", SAIS_M_READ, rules_policies_list},
