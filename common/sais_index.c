@@ -73,6 +73,26 @@ size_t sais_index_pair(char *out, size_t outlen, const char *a, const char *b)
     return la + 1 + lb;
 }
 
+static const char *pb_string(const ProtobufCMessage *m, const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return NULL;
+    return *(char *const *)((const char *)m + f->offset);
+}
+
+size_t sais_index_pb_pair(const MDB_val *val, const ProtobufCMessageDescriptor *desc, const char *field_a,
+                          const char *field_b, char *out, size_t outlen)
+{
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, val->mv_size, val->mv_data);
+    if (m == NULL)
+        return 0;
+    const char *a = pb_string(m, field_a), *b = pb_string(m, field_b);
+    size_t n = a && b ? sais_index_pair(out, outlen, a, b) : 0;
+    protobuf_c_message_free_unpacked(m, NULL);
+    return n;
+}
+
 static bool is_cursor(const MDB_val *k, const char *after)
 {
     return after && *after && k->mv_size == strlen(after) && memcmp(k->mv_data, after, k->mv_size) == 0;

@@ -9,6 +9,7 @@
 #define SAIS_INDEX_H
 
 #include <lmdb.h>
+#include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 
 #include "sais_store.h"
@@ -41,5 +42,11 @@ int sais_walk_index(MDB_txn *txn, MDB_dbi index, MDB_dbi primary, const char *pr
 /* "a\0b" into out: the key of b under the prefix a (a must not contain '\0'). 0 when it does
  * not fit in outlen bytes. */
 size_t sais_index_pair(char *out, size_t outlen, const char *a, const char *b);
+
+/* The index key "a\0b" of a stored protobuf message (`val`, of type `desc`) from its string
+ * fields named `field_a` and `field_b`: the body of most sais_index_key_fn. 0 when the value
+ * does not unpack, a field is not a single string, or the key does not fit. */
+size_t sais_index_pb_pair(const MDB_val *val, const ProtobufCMessageDescriptor *desc, const char *field_a,
+                          const char *field_b, char *out, size_t outlen);
 
 #endif

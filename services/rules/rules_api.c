@@ -578,12 +578,7 @@ static bool one_of(const char *v, const char *const *allowed)
 size_t rules_ent_index_key(const MDB_val *key, const MDB_val *val, char *out, size_t outlen)
 {
     (void)key;
-    Rul__Entitlement *e = rul__entitlement__unpack(NULL, val->mv_size, val->mv_data);
-    if (!e)
-        return 0;
-    size_t n = sais_index_pair(out, outlen, e->household_id, e->entitlement_id);
-    rul__entitlement__free_unpacked(e, NULL);
-    return n;
+    return sais_index_pb_pair(val, &rul__entitlement__descriptor, "household_id", "entitlement_id", out, outlen);
 }
 
 typedef struct {

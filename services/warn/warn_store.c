@@ -363,12 +363,7 @@ int warn_alert_index(sais_svc_t *svc, MDB_txn *txn, const Wrn__Alert *a)
 static size_t s_alert_key(const MDB_val *k, const MDB_val *v, char *out, size_t outlen)
 {
     (void)k;
-    Wrn__Alert *a = wrn__alert__unpack(NULL, v->mv_size, v->mv_data);
-    if (!a)
-        return 0;
-    size_t n = warn_key_pair(out, outlen, a->household_id, a->alert_id);
-    wrn__alert__free_unpacked(a, NULL);
-    return n;
+    return sais_index_pb_pair(v, &wrn__alert__descriptor, "household_id", "alert_id", out, outlen);
 }
 
 int warn_alert_index_backfill(sais_svc_t *svc)

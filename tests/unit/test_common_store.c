@@ -399,6 +399,27 @@ static void test_index_backfill(void **state)
     sais_store_destroy(&st);
 }
 
+/* An index key from two named string fields of a stored message; a damaged value, a field
+ * that is not a string or a key too long give 0 (the entry is left out of the index). */
+static void test_index_pb_pair(void **state)
+{
+    (void)state;
+    Sais__Evidence e = SAIS__EVIDENCE__INIT;
+    e.source = "medical";
+    e.record_id = "r-17";
+    uint8_t buf[64];
+    MDB_val v = {sais__evidence__pack(&e, buf), buf};
+    char out[64];
+    size_t n = sais_index_pb_pair(&v, &sais__evidence__descriptor, "source", "record_id", out, sizeof out);
+    assert_int_equal(n, strlen("medical") + 1 + strlen("r-17"));
+    assert_memory_equal(out, "medical\0r-17", n);
+    assert_int_equal(sais_index_pb_pair(&v, &sais__evidence__descriptor, "source", "nope", out, sizeof out), 0);
+    assert_int_equal(sais_index_pb_pair(&v, &sais__evidence__descriptor, "source", "record_id", out, 5), 0);
+    uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0x0f};
+    MDB_val bad = {sizeof junk, junk};
+    assert_int_equal(sais_index_pb_pair(&bad, &sais__evidence__descriptor, "source", "record_id", out, sizeof out), 0);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sais-test-store-%d", (int)getpid());
@@ -410,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_stale_readers_cleared),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_index_backfill),
+        cmocka_unit_test(test_index_pb_pair),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
