@@ -324,6 +324,7 @@ typedef struct {
     sim_row_t              *rows;
     int64_t                 evaluated;
     int64_t                 kept;        /* of which the "before" side was kept by rules_decide */
+    int64_t                 damaged;     /* stored pictures that did not unpack: left out, logged */
     int                     rc;
 } sim_worker_t;
 
@@ -344,8 +345,12 @@ static int sim_scan(MDB_txn *txn, void *vctx)
             continue;
         sais_arena_reset(&arena);
         Ver__Picture *pic = ver__picture__unpack(sais_arena_allocator(&arena), v.mv_size, v.mv_data);
-        if (!pic)
+        if (!pic) {
+            if (w->damaged++ == 0)
+                sais_error("simulate: the stored picture of household %.*s does not unpack; left out",
+                           (int)(k.mv_size < 64 ? k.mv_size : 64), (const char *)k.mv_data);
             continue;
+        }
         bool in = sais_req_sees_region(w->req, pic->region)
                   && (w->nreg == 0 || sais_region_in_scope(pic->region, w->regions, w->nreg));
         paid_t paid = {.n = 0};
@@ -459,12 +464,13 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
         sim_thread(&workers[i]); /* a thread that could not start: do its share here */
     for (size_t i = 1; i <= started; i++)
         pthread_join(tids[i], NULL);
-    int64_t evaluated = 0, kept = 0;
+    int64_t evaluated = 0, kept = 0, damaged = 0;
     for (size_t i = 0; i < nworkers; i++) {
         if (workers[i].rc != 0)
             rc = workers[i].rc;
         evaluated += workers[i].evaluated;
         kept += workers[i].kept;
+        damaged += workers[i].damaged;
         if (i > 0)
             for (size_t p = 0; p < np; p++) {
                 workers[0].rows[p].before += workers[i].rows[p].before;
@@ -475,6 +481,8 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
                 workers[0].rows[p].cost_after += workers[i].rows[p].cost_after;
             }
     }
+    if (damaged > 0)
+        sais_error("simulate: %lld stored pictures did not unpack and were left out", (long long)damaged);
     if (rc != 0)
         goto join;
     sim_row_t *rows = workers[0].rows;
