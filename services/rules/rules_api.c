@@ -387,10 +387,20 @@ static int sim_scan(MDB_txn *txn, void *vctx)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+static void sim_scan_all(sim_worker_t *w)
+{
+    w->rc = sais_store_read(sais_svc_store(w->svc), sim_scan, w);
+}
+
+/* A thread of its own only evaluates: its step limit is kept by the watchdog, not a hook per
+ * instruction (the service's thread, which polls its sockets, never is). */
 static void *sim_thread(void *vw)
 {
     sim_worker_t *w = vw;
-    w->rc = sais_store_read(sais_svc_store(w->svc), sim_scan, w);
+    bool watched = rules_catalog_watch(w->cat) == 0;
+    sim_scan_all(w);
+    if (watched)
+        rules_catalog_unwatch(w->cat);
     return NULL;
 }
 
@@ -452,17 +462,16 @@ int rules_policies_simulate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
             goto join;
         }
     }
-    /* the worker on this thread goes last so the others start first */
+    /* every worker on a thread of its own (this one waits, leaving st->catalog to worker 0) */
     size_t started = 0;
-    for (size_t i = 1; i < nworkers; i++) {
+    for (size_t i = 0; i < nworkers; i++) {
         if (pthread_create(&tids[i], NULL, sim_thread, &workers[i]) != 0)
             break;
-        started = i;
+        started = i + 1;
     }
-    sim_thread(&workers[0]);
-    for (size_t i = started + 1; i < nworkers; i++)
-        sim_thread(&workers[i]); /* a thread that could not start: do its share here */
-    for (size_t i = 1; i <= started; i++)
+    for (size_t i = started; i < nworkers; i++)
+        sim_scan_all(&workers[i]); /* a thread that could not start: do its share here */
+    for (size_t i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
     int64_t evaluated = 0, kept = 0, damaged = 0;
     for (size_t i = 0; i < nworkers; i++) {

@@ -1,5 +1,6 @@
 /* rules_lua — the sandbox assistance policies run in. See rules_lua.h. */
 #include "rules_lua.h"
+#include "rules_lua_int.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -10,87 +11,8 @@
 #include "sais_log.h"
 #include "sais_money.h"
 
-struct rules_lua_t {
-    lua_State *L;
-    size_t     used;          /* bytes the allocator has handed out */
-    size_t     limit;
-    int        step_limit;
-    bool       armed;
-    bool       step_tripped;
-    char       mem_msg[96];
-};
-
 /* The registry key of the sandbox table (the read-only view policies read through). */
 static const char SANDBOX_KEY = 'S';
-
-static rules_lua_t *self_of(lua_State *L)
-{
-    return *(rules_lua_t **) lua_getextraspace(L);
-}
-
-/* ---- limits ------------------------------------------------------------------------------ */
-
-/* Lua frees with nsize == 0 and never expects a shrink to fail; only growth is refused, and
- * Lua answers a refusal with an emergency collection and a retry before it raises. */
-static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    rules_lua_t *self = ud;
-    size_t old = ptr ? osize : 0;
-    if (nsize == 0) {
-        free(ptr);
-        self->used -= old;
-        return NULL;
-    }
-    if (nsize > old && self->used + (nsize - old) > self->limit)
-        return NULL;
-    void *p = realloc(ptr, nsize);
-    if (p == NULL)
-        return NULL;
-    self->used = self->used - old + nsize;
-    return p;
-}
-
-static void step_hook(lua_State *L, lua_Debug *ar)
-{
-    rules_lua_t *self = self_of(L);
-    if (!self->armed)
-        return;
-    self->step_tripped = true;
-    /* From now on every instruction raises, so a pcall inside the policy cannot go on. */
-    lua_sethook(L, step_hook, LUA_MASKCOUNT, 1);
-    lua_getinfo(L, "Sl", ar);
-    lua_pushfstring(L, "%s:%d: step limit of %d instructions exceeded",
-                    ar->short_src, ar->currentline, self->step_limit);
-    lua_error(L);
-}
-
-void rules_lua_arm(rules_lua_t *self)
-{
-    self->armed = true;
-    self->step_tripped = false;
-    lua_sethook(self->L, step_hook, LUA_MASKCOUNT, self->step_limit);
-}
-
-void rules_lua_disarm(rules_lua_t *self)
-{
-    self->armed = false;
-    lua_sethook(self->L, NULL, 0, 0);
-}
-
-const char *rules_lua_tripped(const rules_lua_t *self)
-{
-    return self->step_tripped ? "step limit exceeded" : NULL;
-}
-
-int rules_lua_step_limit(const rules_lua_t *self)
-{
-    return self->step_limit;
-}
-
-size_t rules_lua_memory_used(const rules_lua_t *self)
-{
-    return self->used;
-}
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -487,7 +409,7 @@ rules_lua_t *rules_lua_new(size_t memory_limit, int step_limit, char *err, size_
     self->step_limit = step_limit;
     snprintf(self->mem_msg, sizeof self->mem_msg,
              "memory limit of %zu bytes exceeded", memory_limit);
-    self->L = lua_newstate(limited_alloc, self);
+    self->L = lua_newstate(rules_lua_alloc, self);
     if (self->L == NULL) {
         snprintf(err, errlen, "cannot create a Lua state (memory limit %zu bytes)", memory_limit);
         free(self);
@@ -508,6 +430,7 @@ void rules_lua_destroy(rules_lua_t **self_p)
     if (self_p == NULL || *self_p == NULL)
         return;
     rules_lua_t *self = *self_p;
+    rules_lua_unwatch(self);
     if (self->L)
         lua_close(self->L);
     free(self);

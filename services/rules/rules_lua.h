@@ -13,6 +13,9 @@
  *   - a step cap: a count hook raises an error after `step_limit` VM instructions since the
  *     last rules_lua_arm(). Once tripped, every further instruction raises again, so a policy
  *     cannot pcall its way past the limit; rules_lua_tripped() reports it afterwards anyway.
+ *     On a thread that watches its state (rules_lua_watch) the hook is set only once a run has
+ *     gone on for a watchdog tick; the run then has step_limit instructions left
+ *     (rules_lua_limits.c says why).
  *
  * Not thread-safe: one thread at a time per rules_lua_t.
  */
@@ -55,6 +58,15 @@ void rules_lua_disarm(rules_lua_t *self);
  * the policy caught the error. (A memory error a policy catches itself is its own business:
  * Lua may also recover from a refused allocation by collecting and retrying.) Static string. */
 const char *rules_lua_tripped(const rules_lua_t *self);
+
+/* For a thread that only evaluates (simulate's workers), and runs nothing that waits in poll()
+ * or the like: from now on, runs armed on this thread are not hooked per instruction. A
+ * watchdog thread signals this thread when one armed run has gone on for 10-20 ms, and the
+ * signal handler sets the count hook. 0, or -1 (logged) when the watchdog cannot start: the
+ * state then stays hooked per run. Call rules_lua_unwatch on the same thread before it ends
+ * or the state is destroyed. */
+int    rules_lua_watch(rules_lua_t *self);
+void   rules_lua_unwatch(rules_lua_t *self);
 
 int    rules_lua_step_limit(const rules_lua_t *self);
 size_t rules_lua_memory_used(const rules_lua_t *self);

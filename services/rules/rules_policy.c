@@ -656,6 +656,16 @@ rules_catalog_t *rules_catalog_dup(const rules_catalog_t *self, char *err, size_
     return build(sources, self->nsources, &self->lim, err, errlen);
 }
 
+int rules_catalog_watch(rules_catalog_t *self)
+{
+    return rules_lua_watch(self->lua);
+}
+
+void rules_catalog_unwatch(rules_catalog_t *self)
+{
+    rules_lua_unwatch(self->lua);
+}
+
 void rules_catalog_destroy(rules_catalog_t **self_p)
 {
     if (self_p == NULL || *self_p == NULL)

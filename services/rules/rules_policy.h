@@ -58,6 +58,12 @@ rules_catalog_t *rules_catalog_dup(const rules_catalog_t *self, char *err, size_
 /* Idempotent; NULLs the pointer. */
 void rules_catalog_destroy(rules_catalog_t **self_p);
 
+/* For a thread that only evaluates this catalogue (a simulate worker): the step limit by
+ * watchdog rather than a hook on every instruction (rules_lua_watch). Unwatch on the same
+ * thread when done. 0 or -1 (then it stays hooked, which is only slower). */
+int  rules_catalog_watch(rules_catalog_t *self);
+void rules_catalog_unwatch(rules_catalog_t *self);
+
 /* ---- metadata (GET /v1/policies). Every string is owned by the catalogue. ------------------ */
 
 typedef struct {

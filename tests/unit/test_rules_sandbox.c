@@ -3,6 +3,9 @@
  * Probe policies live in tests/policies/ and run in a one-policy catalogue (its params.lua). */
 #include "test_rules_util.h"
 
+#include <pthread.h>
+#include <time.h>
+
 /* A catalogue dir from tests/policies: params.lua plus `probe` copied in as probe.lua. */
 static void probe_dir(char dir[64], const char *probe)
 {
@@ -213,6 +216,72 @@ static void test_loop_stopped_by_step_limit(void **state)
     rules_catalog_destroy(&cat);
 }
 
+/* A simulate worker's thread: the step limit kept by the watchdog, not a hook per instruction.
+ * No cmocka assertion runs on the worker: results are checked on the test's thread. */
+typedef struct {
+    rules_catalog_t *cat;
+    const char      *hh[3];
+    rules_result_t   r[3];
+    int              rc[3];
+    int              watch_rc;
+    double           secs[3];
+} watched_t;
+
+static void *watched_worker(void *arg)
+{
+    watched_t *w = arg;
+    static const tm_t one[] = { { "330302198001010011", "Wu", 45, 0, 100000, true, 0 } };
+    w->watch_rc = rules_catalog_watch(w->cat);
+    for (size_t i = 0; i < 3; i++) {
+        tp_t t;
+        tp_build(&t, "330302", one, 1);
+        t.pic.household_id = (char *) w->hh[i];
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        w->rc[i] = rules_evaluate_household(w->cat, &t.pic, NULL, NULL, 0, &w->r[i]);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        w->secs[i] = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    }
+    rules_catalog_unwatch(w->cat);
+    return NULL;
+}
+
+static void test_loop_stopped_on_a_watched_thread(void **state)
+{
+    (void) state;
+    rules_limits_t lim = { .step_limit = 10000 };
+    rules_catalog_t *cat = load_probe("misbehave.lua", &lim);
+    watched_t w = { .cat = cat, .hh = { "loop", "loop_pcall", "fine" } };
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, watched_worker, &w), 0);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    if (pthread_timedjoin_np(t, NULL, &until) != 0)
+        fail_msg("a looping policy on a watched thread was not stopped within 10 s");
+    assert_int_equal(w.watch_rc, 0);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(w.rc[i], 0);
+        if (w.r[i].error == NULL)
+            fail_msg("household %s: no error on a watched thread", w.hh[i]);
+        assert_contains(w.r[i].error, "step limit of 10000 instructions exceeded");
+        assert_contains(w.r[i].error, "probe.lua:");
+        assert_false(w.r[i].eligible);
+        /* stopped within a couple of watchdog ticks, not left to spin */
+        assert_true(w.secs[i] < 2.0);
+        rules_result_clear(&w.r[i]);
+    }
+    /* the next household on the same state and thread is evaluated normally */
+    assert_int_equal(w.rc[2], 0);
+    assert_null(w.r[2].error);
+    assert_true(w.r[2].eligible);
+    assert_int_equal(w.r[2].amount, 20000 * 5);
+    rules_result_clear(&w.r[2]);
+    /* unwatched again, on this thread: a hook per run, as before */
+    expect_error(cat, "loop", "probe.lua:15: step limit of 10000 instructions exceeded");
+    rules_catalog_destroy(&cat);
+}
+
 static void test_memory_limit(void **state)
 {
     (void) state;
@@ -356,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_params_file_errors),
         cmocka_unit_test(test_failed_reload_keeps_old_catalogue),
         cmocka_unit_test(test_loop_stopped_by_step_limit),
+        cmocka_unit_test(test_loop_stopped_on_a_watched_thread),
         cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_float_and_bad_returns),
         cmocka_unit_test(test_detail_templates),
