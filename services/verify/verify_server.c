@@ -591,8 +591,6 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
         rc = emit_person_event(svc, txn, f, &eff, "disability");
     if (rc == 0 && (eff.happenings & VERIFY_HAPPEN_MOVED))
         rc = emit_person_event(svc, txn, f, &eff, "moved");
-    if (rc == 0)
-        rc = note_source(svc, txn, f);
     verify_effect_clear(&eff);
     return rc;
 }
@@ -611,8 +609,15 @@ static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
         return ENOMEM;
     }
     int rc = 0;
-    for (size_t i = 0; i < b->n_facts && rc == 0; i++)
-        rc = apply_fact(svc, txn, b->facts[i], &dirty, &cache);
+    const Ing__Fact *noted = NULL;   /* the source and batch last noted: a run of facts shares them */
+    for (size_t i = 0; i < b->n_facts && rc == 0; i++) {
+        const Ing__Fact *f = b->facts[i];
+        rc = apply_fact(svc, txn, f, &dirty, &cache);
+        if (rc == 0 && !(noted && strcmp(noted->source, f->source) == 0 && strcmp(noted->batch_id, f->batch_id) == 0)) {
+            rc = note_source(svc, txn, f);
+            noted = f;
+        }
+    }
     if (rc == 0)
         rc = cache_flush(svc, txn, &cache);
     /* one picture per touched household per envelope: the output depends only on the log */
