@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@ typedef struct group_req {
     void             *ctx;
     int               rc;
     bool              done;
+    bool              lead;   /* this waiter leads the next batch (set under gmu) */
+    sem_t            *wake;   /* posted when done or made leader; NULL in a write_batch */
     struct group_req *next;
 } group_req_t;
 
@@ -41,7 +44,6 @@ struct sais_store_t {
     /* group commit (sais_store_write_grouped): a queue of waiting writers, one of which at a
      * time leads a batch */
     pthread_mutex_t  gmu;
-    pthread_cond_t   gcond;
     group_req_t     *ghead, *gtail;
     bool             gleading;
 };
@@ -94,7 +96,7 @@ sais_store_t *sais_store_open(const char *dir, const char *const *dbis, size_t m
         snprintf(err, errlen, "cannot create lock");
         return NULL;
     }
-    if (pthread_mutex_init(&self->gmu, NULL) != 0 || pthread_cond_init(&self->gcond, NULL) != 0) {
+    if (pthread_mutex_init(&self->gmu, NULL) != 0) {
         pthread_rwlock_destroy(&self->lock);
         free(self);
         snprintf(err, errlen, "cannot create lock");
@@ -167,7 +169,6 @@ void sais_store_destroy(sais_store_t **self_p)
         free(self->names[i]);
     pthread_rwlock_destroy(&self->lock);
     pthread_mutex_destroy(&self->gmu);
-    pthread_cond_destroy(&self->gcond);
     free(self);
     *self_p = NULL;
 }
@@ -304,38 +305,60 @@ int sais_store_write_batch(sais_store_t *self, size_t n, const sais_txn_fn *fns,
     return rc == 0 ? 0 : -1;
 }
 
+/* Each waiter sleeps on a semaphore of its own and is woken once: when its batch has committed,
+ * or when it is made the next leader. (One condition variable broadcast to every waiter woke
+ * them all at each commit, to queue again on the mutex: under 32 HTTP threads auditing their
+ * reads, that was most of the gateway's system time.) */
 int sais_store_write_grouped(sais_store_t *self, sais_txn_fn fn, void *ctx)
 {
-    group_req_t me = {fn, ctx, 0, false, NULL};
+    sem_t wake;
+    if (sem_init(&wake, 0, 0) != 0)
+        return sais_store_write(self, fn, ctx);   /* no semaphore: a commit of its own */
+    group_req_t me = {fn, ctx, 0, false, false, &wake, NULL};
     pthread_mutex_lock(&self->gmu);
     if (self->gtail)
         self->gtail->next = &me;
     else
         self->ghead = &me;
     self->gtail = &me;
-    while (!me.done) {
-        if (self->gleading) {
-            pthread_cond_wait(&self->gcond, &self->gmu);
-            continue;
-        }
-        /* lead: take everything queued (our own request among it) into one transaction */
+    if (!self->gleading) {
         self->gleading = true;
-        group_req_t *batch = self->ghead;
-        self->ghead = self->gtail = NULL;
-        pthread_mutex_unlock(&self->gmu);
-        int rc = sais_store_write(self, group_batch_fn, batch);
-        pthread_mutex_lock(&self->gmu);
-        for (group_req_t *r = batch, *next; r; r = next) {
-            next = r->next;
-            if (rc != 0)
-                r->rc = -1;
-            r->next = NULL;
-            r->done = true;
-        }
-        self->gleading = false;
-        pthread_cond_broadcast(&self->gcond);
+        me.lead = true;
     }
     pthread_mutex_unlock(&self->gmu);
+    while (!me.lead) {
+        while (sem_wait(&wake) != 0 && errno == EINTR)
+            ;
+        if (me.done) {   /* posted after done was set: the post orders the two */
+            sem_destroy(&wake);
+            return me.rc;
+        }
+    }
+    /* lead: everything queued now (our own request among it) goes in one transaction */
+    pthread_mutex_lock(&self->gmu);
+    group_req_t *batch = self->ghead;
+    self->ghead = self->gtail = NULL;
+    pthread_mutex_unlock(&self->gmu);
+    int rc = sais_store_write(self, group_batch_fn, batch);
+    for (group_req_t *r = batch, *next; r; r = next) {
+        next = r->next;   /* read first: once posted, r is gone from its owner's stack */
+        if (rc != 0)
+            r->rc = -1;
+        r->next = NULL;
+        r->done = true;
+        if (r != &me)
+            sem_post(r->wake);
+    }
+    /* the next batch's leader is whoever queued first while this one committed */
+    pthread_mutex_lock(&self->gmu);
+    if (self->ghead) {
+        self->ghead->lead = true;
+        sem_post(self->ghead->wake);
+    } else {
+        self->gleading = false;
+    }
+    pthread_mutex_unlock(&self->gmu);
+    sem_destroy(&wake);
     return me.rc;
 }
 
