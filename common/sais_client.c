@@ -185,6 +185,9 @@ int sais_client_call(sais_client_t *self, const char *service, Sais__Request *re
     }
     int64_t deadline = sais_clock_ms() + timeout_ms;
     req->deadline_ms = deadline;
+    int local = sais_local_call(service, req, reply);
+    if (local != SAIS_LOCAL_NO)
+        return local;
 
     zsock_t *s = take(self, service);
     if (!s)

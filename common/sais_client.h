@@ -29,6 +29,12 @@ void sais_client_destroy(sais_client_t **self_p);
 int sais_client_call(sais_client_t *self, const char *service, Sais__Request *req,
                      int timeout_ms, Sais__Reply **reply);
 
+/* A call answered on this thread by a service running in this process, without the socket
+ * (sais_service_local.c): SAIS_CALL_OK with *reply, or SAIS_LOCAL_NO when it cannot be (the
+ * service is elsewhere, or the method is not a READ_ANY). sais_client_call tries it first. */
+enum { SAIS_LOCAL_NO = 1 };
+int sais_local_call(const char *service, const Sais__Request *req, Sais__Reply **reply);
+
 /* Convenience: method + params (NULL-terminated key,value,... pairs) + body. */
 int sais_client_callv(sais_client_t *self, const char *service, const char *method,
                       const void *body, size_t len, int timeout_ms, Sais__Reply **reply, ...);

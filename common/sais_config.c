@@ -51,6 +51,7 @@ static const s_entry_t s_table[] = {
     { "notify.endpoint", "tcp://127.0.0.1:7108", T_STR, "bus endpoint of the notify service" },
     { "city.endpoint", "tcp://127.0.0.1:7109", T_STR, "bus endpoint of the city aggregator" },
 
+    { "bus.local_reads", "on", T_BOOL, "answer the reads a service marks safe on any thread (READ_ANY) on the caller's thread when that service runs in the same process, instead of through its socket" },
     { "bus.hwm", "10000", T_INT, "ZeroMQ send/receive high-water mark, messages" },
     { "bus.max_msg_mb", "64", T_INT, "largest bus message accepted (ZMQ_MAXMSGSIZE), MiB" },
     { "bus.heartbeat_ms", "1000", T_INT, "ZeroMQ heartbeat interval, ms" },

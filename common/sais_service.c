@@ -423,11 +423,13 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
             return -1;
         }
     sais_info("started (%s%s)", ep, svc->curve ? ", CURVE" : "");
+    svc_local_register(svc);
     return 0;
 }
 
 static void svc_stop(sais_svc_t *svc)
 {
+    svc_local_unregister(svc);   /* first: waits for reads running on other threads */
     svc_calls_fini(svc);
     for (size_t i = 0; i < svc->nparked; i++)
         zframe_destroy(&svc->parked[i].identity);

@@ -73,6 +73,10 @@ typedef enum {
                            called with txn = NULL (it may read, call other services, keep what
                            it found in reply->user); if that answers (sets a status) the request
                            ends there, else it is called again with a write txn as for WRITE */
+    SAIS_M_READ_ANY = 4, /* a READ that may run on any thread, several at once: it uses only its
+                           txn, the request and what on_start set up (never state the actor
+                           changes later), and calls no other service. A caller in the same
+                           process runs it on its own thread (sais_service_local.c) */
 } sais_method_kind_t;
 
 typedef int (*sais_handler_fn)(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req,

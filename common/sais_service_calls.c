@@ -240,7 +240,7 @@ static void dispatch(sais_svc_t *svc, zframe_t *identity, const Sais__Request *r
         return;
     }
     call_ctx_t c = {.svc = svc, .m = m, .req = req, .reply = &reply};
-    int rc = m->kind == SAIS_M_READ ? sais_store_read(svc->store, read_call, &c) : m->fn(svc, NULL, req, &reply);
+    int rc = (m->kind == SAIS_M_READ || m->kind == SAIS_M_READ_ANY) ? sais_store_read(svc->store, read_call, &c) : m->fn(svc, NULL, req, &reply);
     finish(svc, identity, req, &reply, rc);
 }
 

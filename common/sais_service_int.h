@@ -79,4 +79,9 @@ void svc_flush_writes(sais_svc_t *svc);
 int  svc_calls_init(sais_svc_t *svc);
 void svc_calls_fini(sais_svc_t *svc);
 
+/* sais_service_local.c: a started service offers its READ_ANY methods to callers in this
+ * process (with bus.local_reads on); unregister waits for the calls in flight. */
+void svc_local_register(sais_svc_t *svc);
+void svc_local_unregister(sais_svc_t *svc);
+
 #endif

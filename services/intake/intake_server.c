@@ -16,7 +16,7 @@ static const char *const s_dbis[] = {
 
 static const sais_method_t s_methods[] = {
     {"applications.create", SAIS_M_PREPARED, intake_applications_create},
-    {"applications.get", SAIS_M_READ, intake_applications_get},
+    {"applications.get", SAIS_M_READ_ANY, intake_applications_get},
     {"applications.list", SAIS_M_READ, intake_applications_list},
     {"applications.review", SAIS_M_WRITE, intake_applications_review},
     {NULL, 0, NULL},

@@ -698,11 +698,11 @@ static const char *const dbis[] = {VERIFY_DB_PERSONS, VERIFY_DB_HOUSES, VERIFY_D
                                    NULL};
 static const char *const consumes[] = {"ingest", "rules", "warn", "match", NULL};
 static const sais_method_t methods[] = {
-    {"persons.get", SAIS_M_READ, verify_persons_get},
-    {"households.get", SAIS_M_READ, verify_households_get},
-    {"households.benefits", SAIS_M_READ, verify_households_benefits},
+    {"persons.get", SAIS_M_READ_ANY, verify_persons_get},
+    {"households.get", SAIS_M_READ_ANY, verify_households_get},
+    {"households.benefits", SAIS_M_READ_ANY, verify_households_benefits},
     {"verifications.create", SAIS_M_WRITE, verify_verifications_create},
-    {"verifications.get", SAIS_M_READ, verify_verifications_get},
+    {"verifications.get", SAIS_M_READ_ANY, verify_verifications_get},
     {NULL, 0, NULL},
 };
 

@@ -16,7 +16,7 @@ static const char *const s_dbis[] = {
 };
 
 static const sais_method_t s_methods[] = {
-    {"alerts.list", SAIS_M_READ, warn_alerts_list},
+    {"alerts.list", SAIS_M_READ_ANY, warn_alerts_list},
     {"alerts.acknowledge", SAIS_M_WRITE, warn_alerts_acknowledge},
     {"alerts.resolve", SAIS_M_WRITE, warn_alerts_resolve},
     {"visits.create", SAIS_M_WRITE, warn_visits_create},

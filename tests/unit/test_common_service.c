@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,23 @@ static int count_seen(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, s
     int n = snprintf(body, sizeof body, "%zu", st.ms_entries);
     return sais_reply_bytes(reply, 200, "text/plain", body, (size_t)n);
 }
-static const sais_method_t cons_methods[] = {{"count", SAIS_M_READ, count_seen}, {NULL, 0, NULL}};
+/* READ_ANY: the same count, and whether it ran on the thread that asked (the caller's pthread
+ * id as a param; the answer says "here" or "actor") */
+static int count_any(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, sais_svc_dbi(svc, "seen"), &st);
+    if (rc)
+        return rc;
+    const char *who = sais_req_param(req, "thread");
+    char me[32];
+    snprintf(me, sizeof me, "%lu", (unsigned long)pthread_self());
+    char body[64];
+    int n = snprintf(body, sizeof body, "%zu %s", st.ms_entries, who && strcmp(who, me) == 0 ? "here" : "actor");
+    return sais_reply_bytes(reply, 200, "text/plain", body, (size_t)n);
+}
+static const sais_method_t cons_methods[] = {{"count", SAIS_M_READ, count_seen}, {"count_any", SAIS_M_READ_ANY, count_any},
+                                             {NULL, 0, NULL}};
 static const char *const cons_consumes[] = {"ingest", NULL};
 static const sais_service_def_t cons_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
                                             .consumes = cons_consumes, .on_event = cons_event};
@@ -279,6 +296,84 @@ static void test_writes_are_grouped(void **state)
     sais_config_destroy(&cfg);
 }
 
+/* READ_ANY methods run on the caller's thread when the service is in this process and
+ * bus.local_reads is on, on the actor otherwise, with the same answer; readers on several
+ * threads while the service stops get an answer or SAIS_CALL_DOWN/TIMEOUT, never a crash. */
+typedef struct { sais_client_t *cl; int ok, other; } reader_t;
+static void *reader(void *arg)
+{
+    reader_t *r = arg;
+    char me[32];
+    snprintf(me, sizeof me, "%lu", (unsigned long)pthread_self());
+    for (int i = 0; i < 300; i++) {
+        char *body = NULL;
+        int st = sais_test_call(r->cl, "verify", "count_any", NULL, NULL, NULL, 0, 200, &body, "thread", me, NULL);
+        free(body);
+        if (st != 200) {   /* the service has stopped: once is enough */
+            r->other++;
+            break;
+        }
+        r->ok++;
+    }
+    return NULL;
+}
+
+static void local_reads_case(bool on)
+{
+    static const char *const svcs[] = {"ingest", "verify", NULL};
+    char dir[300], err[200];
+    snprintf(dir, sizeof dir, "%s/local-%s", tmpdir, on ? "on" : "off");
+    sais_config_t *cfg = sais_test_config(dir, NULL, svcs);
+    assert_int_equal(sais_config_set(cfg, "bus.local_reads", on ? "on" : "off", err, sizeof err), 0);
+    zactor_t *prod = sais_service_start(&prod_def, cfg);
+    zactor_t *cons = sais_service_start(&cons_def, cfg);
+    assert_non_null(prod);
+    assert_non_null(cons);
+    sais_client_t *cl = sais_client_new(cfg);
+    assert_int_equal(call(cl, "ingest", "put", "a", NULL, NULL, 0), 201);
+    assert_int_equal(wait_seen(cl, 1), 1);
+    char me[32], *body = NULL;
+    snprintf(me, sizeof me, "%lu", (unsigned long)pthread_self());
+    assert_int_equal(sais_test_call(cl, "verify", "count_any", NULL, NULL, NULL, 0, 1000, &body, "thread", me, NULL), 200);
+    assert_string_equal(body, on ? "1 here" : "1 actor");
+    free(body);
+    /* an ordinary READ still goes to the actor */
+    char out[64];
+    assert_int_equal(call(cl, "verify", "count", NULL, NULL, out, sizeof out), 200);
+    assert_string_equal(out, "1");
+    /* readers on four threads, and the service stopped under them */
+    reader_t r[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = (reader_t){cl, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, reader, &r[i]), 0);
+    }
+    usleep(20000);
+    sais_service_stop(&cons);
+    int ok = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        ok += r[i].ok;
+        assert_true(r[i].other <= 1 && r[i].ok + r[i].other <= 300);
+    }
+    assert_true(ok > 0);
+    /* after the stop nothing answers in this process any more */
+    body = NULL;
+    int st = sais_test_call(cl, "verify", "count_any", NULL, NULL, NULL, 0, 100, &body, "thread", me, NULL);
+    assert_true(st == SAIS_CALL_DOWN || st == SAIS_CALL_TIMEOUT);
+    free(body);
+    sais_client_destroy(&cl);
+    sais_service_stop(&prod);
+    sais_config_destroy(&cfg);
+}
+
+static void test_local_reads(void **state)
+{
+    (void)state;
+    local_reads_case(true);
+    local_reads_case(false);
+}
+
 typedef struct { int calls; } grow_ctx_t;
 static int big_write(MDB_txn *txn, void *vctx)
 {
@@ -324,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_store_grows_on_map_full),
         cmocka_unit_test(test_events_flow_and_survive_restart),
         cmocka_unit_test(test_writes_are_grouped),
+        cmocka_unit_test(test_local_reads),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (sais_test_tmpdir_remove(tmpdir) != 0)
