@@ -1,7 +1,9 @@
 /* gateway_http — see gateway_http.h. */
 #include "gateway_http.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +209,18 @@ bool gw_ctype_is(const char *header, const char *want)
     return *rest == '\0' || *rest == ';';
 }
 
+static pthread_once_t  rid_once = PTHREAD_ONCE_INIT;
+static unsigned char   rid_prefix[8];
+static _Atomic uint64_t rid_next;
+
+static void rid_init(void)
+{
+    randombytes_buf(rid_prefix, sizeof rid_prefix);
+    uint64_t start;
+    randombytes_buf(&start, sizeof start);
+    atomic_store(&rid_next, start);
+}
+
 bool gw_request_id(const char *client, char out[GW_RID_MAX])
 {
     if (client) {
@@ -219,8 +233,14 @@ bool gw_request_id(const char *client, char out[GW_RID_MAX])
             return true;
         }
     }
+    /* unique, not secret: a random prefix drawn once per process and a counter (a draw per
+     * request was a getrandom system call on every request) */
+    pthread_once(&rid_once, rid_init);
     unsigned char rnd[16];
-    randombytes_buf(rnd, sizeof rnd);
+    uint64_t n = atomic_fetch_add_explicit(&rid_next, 1, memory_order_relaxed);
+    memcpy(rnd, rid_prefix, 8);
+    for (int i = 0; i < 8; i++)
+        rnd[8 + i] = (unsigned char)(n >> (56 - 8 * i));
     sodium_bin2hex(out, GW_RID_MAX, rnd, sizeof rnd);
     return false;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway_http.h"
@@ -159,6 +160,16 @@ static void headers(void **state)
     longid[sizeof longid - 1] = '\0';
     assert_false(gw_request_id(longid, rid));
     assert_false(gw_request_id("", rid));
+    /* generated ids never repeat */
+    enum { NIDS = 2000 };
+    char (*ids)[GW_RID_MAX] = calloc(NIDS, GW_RID_MAX);
+    assert_non_null(ids);
+    for (int i = 0; i < NIDS; i++)
+        assert_false(gw_request_id(NULL, ids[i]));
+    qsort(ids, NIDS, GW_RID_MAX, (int (*)(const void *, const void *))strcmp);
+    for (int i = 1; i < NIDS; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
 
     size_t n;
     const char *t = gw_bearer("Bearer sais_x_y", &n);
