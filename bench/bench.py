@@ -205,6 +205,7 @@ class Suite:
                "sais_ingest": summary(s_rates, "records/s"), "sais_peak_rss_mib": summary(s_rss, "MiB"),
                "pg_ingest": summary(p_rates, "records/s"), "sais_post": summary(s_post, "records/s"), "sais_reports": s_detail["reports"] if s_detail else None,
                "sais_simulate": sim.get("summary"), "households": sim.get("households"),
+               "sais_simulate_before_kept": sim.get("before_kept"),
                "pg_simulate": pg_sim.get("summary") if pg_sim else None,
                "pg_derive_s": pg_sim.get("derive_s") if pg_sim else None,
                "agreement": self.agreement.get(n)}
@@ -238,6 +239,10 @@ class Suite:
             body0 = body
         out["summary"] = summary(times, "s")
         out["body"] = body0
+        # how many households' "before" side came from the decisions rules keeps (the rest
+        # were evaluated on both sides): a figure far below the households means kept
+        # decisions went stale (a reload, payments since) and the run did twice the work
+        out["before_kept"] = body0.get("households_before_kept") if body0 else None
         return out
 
     def sais_questions(self, n, main, sample=None):
@@ -343,8 +348,11 @@ class Suite:
                     reason=sim.get("error") or (None if not ag or ag["agree"] else
                                                 "answers differ from PostgreSQL: see agreement"))
         if st and hh:
+            kept = sim.get("before_kept")
             self.figure("simulate_rate", "City-wide simulate throughput", "households/s",
-                        [hh / v for v in st["values"]], target="(reported)")
+                        [hh / v for v in st["values"]], target="(reported)",
+                        reason=None if kept is None else
+                        "%s of the %s households had their \"before\" side from kept decisions" % (f"{kept:,}", f"{hh:,}"))
 
     def compare_figure(self):
         """The monthly cross-comparison, 3 runs on the loaded city."""
@@ -721,7 +729,8 @@ class Suite:
             self.agreement[n] = ag
             peer = [f for f in prev["figures"] if f["id"] == "simulate"]
             pv = (peer[0].get("peer") or {}).get("value") or {} if peer else {}
-            self.simulate_figures({"households": hh, "summary": st, "error": out.get("error")},
+            self.simulate_figures({"households": hh, "summary": st, "error": out.get("error"),
+                                   "before_kept": out.get("before_kept")},
                                   pv.get("values") or [], ag)
             self.compare_figure()
         finally:
