@@ -17,8 +17,8 @@
 #define LINE_MAX_BYTES (64 * 1024) /* longer messages are cut, with a marker */
 
 static atomic_int s_level = SAIS_LOG_INFO;
-static _Thread_local char s_service[32];
-static _Thread_local char s_request[80];
+static _Thread_local char s_service[SAIS_LOG_SERVICE_MAX];
+static _Thread_local char s_request[SAIS_LOG_REQUEST_MAX];
 
 static const char *const s_level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 
@@ -70,6 +70,13 @@ void
 sais_log_set_request(const char *request_id)
 {
     s_set(s_request, sizeof s_request, request_id);
+}
+
+void
+sais_log_get_context(char service[SAIS_LOG_SERVICE_MAX], char request[SAIS_LOG_REQUEST_MAX])
+{
+    memcpy(service, s_service, SAIS_LOG_SERVICE_MAX);
+    memcpy(request, s_request, SAIS_LOG_REQUEST_MAX);
 }
 
 static bool

@@ -16,6 +16,11 @@ int  sais_log_level_parse(const char *s, sais_log_level_t *out);
 /* Per-thread context: the service name (set by each actor) and the current request id. */
 void sais_log_set_service(const char *name);
 void sais_log_set_request(const char *request_id);
+/* Copies this thread's context out (for code that runs another service's handler on this
+ * thread, sets that service's context, and puts this one back after). */
+#define SAIS_LOG_SERVICE_MAX 32
+#define SAIS_LOG_REQUEST_MAX 80
+void sais_log_get_context(char service[SAIS_LOG_SERVICE_MAX], char request[SAIS_LOG_REQUEST_MAX]);
 
 void sais_log(sais_log_level_t lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -116,6 +116,10 @@ static int call_locked(sais_svc_t *svc, const sais_method_t *m, const Sais__Requ
         return SAIS_LOCAL_NO;
     sais_reply_t reply = {0};
     local_ctx_t c = {svc, m, wire, &reply};
+    /* the handler's log lines name its service, as on its own thread */
+    char caller_svc[SAIS_LOG_SERVICE_MAX], caller_req[SAIS_LOG_REQUEST_MAX];
+    sais_log_get_context(caller_svc, caller_req);
+    sais_log_set_service(svc->def->name);
     sais_log_set_request(wire->id);
     int rc = sais_store_read(svc->store, local_read, &c);
     int out_rc = SAIS_CALL_OK;
@@ -132,7 +136,8 @@ static int call_locked(sais_svc_t *svc, const sais_method_t *m, const Sais__Requ
         if (wire_reply(wire->id, &reply, out) != 0)
             out_rc = SAIS_LOCAL_NO;
     }
-    sais_log_set_request(NULL);
+    sais_log_set_service(caller_svc);
+    sais_log_set_request(caller_req);
     sais_reply_reset(&reply);
     sais__request__free_unpacked(wire, NULL);
     return out_rc;
