@@ -205,15 +205,20 @@ static void idem_key(call_ctx_t *c, const Sais__Request *req, char *buf, size_t 
     }
 }
 
+void svc_answer_failure(sais_svc_t *svc, const char *method, int rc, sais_reply_t *reply)
+{
+    if (rc != 0 || reply->status == 0) {
+        sais_error("%s: %s failed (%d)", svc->def->name, method, rc);
+        sais_reply_reset(reply);
+        sais_reply_problem(reply, 503, "service_error", "the %s service could not complete %s",
+                           svc->def->name, method);
+    }
+}
+
 /* Sends the answer (503 when the handler failed without one) and frees what it held. */
 static void finish(sais_svc_t *svc, zframe_t *identity, const Sais__Request *req, sais_reply_t *reply, int rc)
 {
-    if (rc != 0 || reply->status == 0) {
-        sais_error("%s: %s failed (%d)", svc->def->name, req->method, rc);
-        sais_reply_reset(reply);
-        sais_reply_problem(reply, 503, "service_error", "the %s service could not complete %s",
-                           svc->def->name, req->method);
-    }
+    svc_answer_failure(svc, req->method, rc, reply);
     svc_send_reply(svc, identity, req->id, reply->status, reply->content_type, reply->body, reply->len);
     sais_reply_reset(reply);
     if (reply->user_free && reply->user)

@@ -78,6 +78,9 @@ void svc_on_request(sais_svc_t *svc);
 void svc_flush_writes(sais_svc_t *svc);
 int  svc_calls_init(sais_svc_t *svc);
 void svc_calls_fini(sais_svc_t *svc);
+/* A handler that failed (rc != 0) or gave no answer: logged, and the reply becomes a 503
+ * problem naming the service and method. Otherwise the reply is left as it is. */
+void svc_answer_failure(sais_svc_t *svc, const char *method, int rc, sais_reply_t *reply);
 
 /* sais_service_local.c: a started service offers its READ_ANY methods to callers in this
  * process (with bus.local_reads on); unregister waits for the calls in flight. */

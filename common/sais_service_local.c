@@ -126,13 +126,7 @@ static int call_locked(sais_svc_t *svc, const sais_method_t *m, const Sais__Requ
     if (rc == -1 && reply.status == 0) {
         out_rc = SAIS_LOCAL_NO;   /* no read transaction (e.g. every reader slot taken) */
     } else {
-        if (rc != 0 || reply.status == 0) {
-            /* as the actor answers a handler that failed without an answer */
-            sais_error("%s: %s failed (%d)", svc->def->name, wire->method, rc);
-            sais_reply_reset(&reply);
-            sais_reply_problem(&reply, 503, "service_error", "the %s service could not complete %s",
-                               svc->def->name, wire->method);
-        }
+        svc_answer_failure(svc, wire->method, rc, &reply);   /* as the actor would */
         if (wire_reply(wire->id, &reply, out) != 0)
             out_rc = SAIS_LOCAL_NO;
     }

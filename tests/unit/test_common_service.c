@@ -16,6 +16,7 @@
 
 #include "sais_bus.h"
 #include "sais_clock.h"
+#include "sais_log.h"
 #include "sais_service.h"
 #include "sais_test_support.h"
 
@@ -334,9 +335,18 @@ static void local_reads_case(bool on)
     assert_int_equal(wait_seen(cl, 1), 1);
     char me[32], *body = NULL;
     snprintf(me, sizeof me, "%lu", (unsigned long)pthread_self());
+    sais_log_set_service("tester");
+    sais_log_set_request("req-1");
     assert_int_equal(sais_test_call(cl, "verify", "count_any", NULL, NULL, NULL, 0, 1000, &body, "thread", me, NULL), 200);
     assert_string_equal(body, on ? "1 here" : "1 actor");
     free(body);
+    /* the caller's log context is its own again after a handler ran on its thread */
+    char ctx_svc[SAIS_LOG_SERVICE_MAX], ctx_req[SAIS_LOG_REQUEST_MAX];
+    sais_log_get_context(ctx_svc, ctx_req);
+    assert_string_equal(ctx_svc, "tester");
+    assert_string_equal(ctx_req, "req-1");
+    sais_log_set_service(NULL);
+    sais_log_set_request(NULL);
     /* an ordinary READ still goes to the actor */
     char out[64];
     assert_int_equal(call(cl, "verify", "count", NULL, NULL, out, sizeof out), 200);
