@@ -27,6 +27,7 @@ sais_client_t *sais_svc_client(sais_svc_t *svc) { return svc->client; }
 MDB_dbi sais_svc_dbi(sais_svc_t *svc, const char *name) { return sais_store_dbi(svc->store, name); }
 void *sais_svc_state(sais_svc_t *svc) { return svc->state; }
 void sais_svc_set_state(sais_svc_t *svc, void *state) { svc->state = state; }
+void sais_svc_tick_again(sais_svc_t *svc) { svc->tick_again = true; }
 
 int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
                   const ProtobufCMessage *msg)
@@ -476,14 +477,17 @@ static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
         }
         if (svc->def->on_tick && svc->def->tick_ms > 0 && now >= svc->next_tick) {
             svc->next_tick = now + svc->def->tick_ms;
+            svc->tick_again = false;
             svc->def->on_tick(svc);
+            if (svc->tick_again)
+                svc->next_tick = now;
             if (svc->emitted) {
                 svc->emitted = false;
                 svc_wake_fetchers(svc, false);
             }
         }
         svc_wake_fetchers(svc, true);
-        void *which = zpoller_wait(poller, 50);
+        void *which = zpoller_wait(poller, svc->tick_again ? 0 : 50);
         if (zpoller_terminated(poller))
             break;
         if (which == pipe) {

@@ -128,6 +128,9 @@ sais_client_t       *sais_svc_client(sais_svc_t *svc);
 MDB_dbi              sais_svc_dbi(sais_svc_t *svc, const char *name);
 void                *sais_svc_state(sais_svc_t *svc);
 void                 sais_svc_set_state(sais_svc_t *svc, void *state);
+/* From on_tick: more work is waiting, tick again as soon as the sockets have been served once
+ * (a long job in slices, each its own transaction, without starving requests and fetches). */
+void                 sais_svc_tick_again(sais_svc_t *svc);
 
 /* Appends an event to this service's log inside txn (published after commit). LMDB code. */
 int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,

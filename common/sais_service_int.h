@@ -49,6 +49,7 @@ struct sais_svc_t {
     bool                      emitted;
     uint64_t                  fetch_seq;
     int64_t                   next_tick;
+    bool                      tick_again;
     uint32_t                  fetch_max;
     uint32_t                  fetch_wait_ms;
     size_t                    max_msg;

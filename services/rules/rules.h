@@ -24,16 +24,34 @@ extern const sais_service_def_t rules_service;
 #define RULES_DB_PERSONS  "persons"       /* id_number -> household_id */
 #define RULES_DB_CASES    "cases"         /* household_id|policy -> case_id (proactive, sent once) */
 #define RULES_DB_HHENTS   "hhents"        /* household_id\0entitlement_id -> "" (every entitlement) */
+#define RULES_DB_HELD     "held"          /* household_id -> rul.Held (changed while outreach was held) */
 
 typedef struct {
     rules_catalog_t *catalog;
     char             dir[512];
     bool             redeciding;   /* a reloaded catalogue is being applied to every household */
+    bool             hold;         /* rules.outreach = hold: changes are noted, not decided */
+    bool             draining;     /* released: the households noted are being decided */
+    size_t           held_waiting; /* noted households at start */
+    size_t           held_done;    /* decided since the release */
 } rules_state_t;
 
 /* rules_server.c: after a reload every household is decided again, a slice per tick, from a
  * position kept in the store ("_meta" redecide) so a restart carries on where it stopped. */
 int rules_redecide_start(sais_svc_t *svc);
+
+/* rules_hold.c: outreach held while a city is first loaded (see there). config: reads
+ * rules.outreach (on|hold). note: remembers a change's causes for the household. decide:
+ * rules_decide with the causes noted for the household first, and the note gone. drain: one
+ * slice of the noted households decided (on_tick, after release). start: counts the noted
+ * households and sets draining when released. */
+#define RULES_HELD_CAUSES 32
+int  rules_hold_config(const sais_config_t *cfg, bool *hold, char *err, size_t errlen);
+int  rules_hold_note(sais_svc_t *svc, MDB_txn *txn, const char *hh, Sais__Evidence *const *cause, size_t ncause);
+int  rules_hold_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, Sais__Evidence *const *cause,
+                       size_t ncause, unsigned char *kept, size_t *keptlen);
+void rules_hold_drain(sais_svc_t *svc);
+int  rules_hold_start(sais_svc_t *svc);
 
 /* rules_decide.c: applies the catalogue to one picture inside the consumer txn. When `kept`
  * is not NULL it gets the record of the brief decisions to store with the picture (rules_kept.c)

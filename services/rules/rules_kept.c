@@ -55,7 +55,8 @@ int rules_picture_put(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, co
     size_t at = 0;
     for (size_t v = keptlen; at == 0 || v > 0; v >>= 7)
         field[at++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
-    memcpy(field + at, kept, keptlen);
+    if (keptlen > 0)   /* kept may be NULL then */
+        memcpy(field + at, kept, keptlen);
     ProtobufCMessageUnknownField uf = {RULES_KEPT_TAG, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, at + keptlen, field};
     copy.base.n_unknown_fields = keptlen ? 1 : 0;
     copy.base.unknown_fields = keptlen ? &uf : NULL;

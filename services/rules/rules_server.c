@@ -59,10 +59,22 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
             ver__household_changed__free_unpacked(hc, NULL);
         return 0;
     }
+    rules_state_t *st = sais_svc_state(svc);
+    int rc;
+    if (st->hold) {
+        rc = rules_hold_note(svc, txn, hc->picture->household_id, hc->cause, hc->n_cause);
+        if (rc == 0)
+            rc = remember_picture(svc, txn, hc->picture, NULL, 0);
+        ver__household_changed__free_unpacked(hc, NULL);
+        return rc;
+    }
     /* decided first, so that the picture is stored once, with the decisions kept in it */
     unsigned char kept[RULES_KEPT_BYTES];
     size_t keptlen = 0;
-    int rc = rules_decide(svc, txn, hc->picture, hc->cause, hc->n_cause, kept, &keptlen);
+    if (st->draining)
+        rc = rules_hold_decide(svc, txn, hc->picture, hc->cause, hc->n_cause, kept, &keptlen);
+    else
+        rc = rules_decide(svc, txn, hc->picture, hc->cause, hc->n_cause, kept, &keptlen);
     if (rc == 0)
         rc = remember_picture(svc, txn, hc->picture, kept, keptlen);
     ver__household_changed__free_unpacked(hc, NULL);
@@ -159,14 +171,21 @@ static int redecide_fn(MDB_txn *txn, void *vctx)
 static void on_tick(sais_svc_t *svc)
 {
     rules_state_t *st = sais_svc_state(svc);
-    if (!st || !st->redeciding)
+    if (!st || st->hold)   /* a reload's re-decision waits for the release too */
+        return;
+    if (st->draining) {    /* first the held households, then a reload's re-decision */
+        rules_hold_drain(svc);
+        return;
+    }
+    if (!st->redeciding)
         return;
     redecide_ctx_t c = {svc, 0, false};
     int rc = sais_svc_write(svc, redecide_fn, &c);
     if ((rc == 0 || rc == SAIS_TXN_ABORT) && c.finished) {
         st->redeciding = false;
         sais_info("every household decided again under the reloaded catalogue");
-    }
+    } else if (rc == 0)
+        sais_svc_tick_again(svc);
 }
 
 static int redecide_pending_fn(MDB_txn *txn, void *vctx)
@@ -194,6 +213,11 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
     }
     sais_info("policy catalogue: %zu policies from %s", rules_catalog_size(st->catalog),
               sais_config_get(sais_svc_config(svc), "rules.policies_dir"));
+    if (rules_hold_config(sais_svc_config(svc), &st->hold, err, errlen) != 0) {
+        rules_catalog_destroy(&st->catalog);
+        free(st);
+        return -1;
+    }
     sais_svc_set_state(svc, st);
     if (sais_index_backfill(sais_svc_store(svc), RULES_DB_ENTS, RULES_DB_HHENTS, rules_ent_index_key,
                             "rules entitlements by household") != 0) {
@@ -202,6 +226,10 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
     }
     if (sais_store_read(sais_svc_store(svc), redecide_pending_fn, svc) != 0) {
         snprintf(err, errlen, "cannot read the re-decision position");
+        return -1;
+    }
+    if (rules_hold_start(svc) != 0) {
+        snprintf(err, errlen, "cannot count the households held while outreach was held");
         return -1;
     }
     return 0;
@@ -218,7 +246,8 @@ static void on_stop(sais_svc_t *svc)
 }
 
 static const char *const dbis[] = {RULES_DB_ENTS, RULES_DB_CURRENT, RULES_DB_ONEOFF,
-                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS, NULL};
+                                   RULES_DB_PICTURES, RULES_DB_PERSONS, RULES_DB_CASES, RULES_DB_HHENTS,
+                                   RULES_DB_HELD, NULL};
 static const char *const consumes[] = {"verify", "intake", NULL};
 static const sais_method_t methods[] = {
     {"policies.list", SAIS_M_READ, rules_policies_list},
