@@ -342,56 +342,86 @@ int verify_compute_picture_with(sais_svc_t *svc, MDB_txn *txn, const char *house
 /* The picture's change counter. It counts changes as they were applied, so it depends on
  * arrival order and batching: it lives in "_versions" (outside the state digest), while the
  * stored picture keeps version 0 and is a function of the facts alone. A store written
- * before the counter moved has it only inside the old picture. */
-static int next_version(sais_svc_t *svc, MDB_txn *txn, const char *hh, const Ver__Picture *old, uint64_t *out)
+ * before the counter moved has it only inside the old picture (`old`, its stored bytes). */
+static int next_version(sais_svc_t *svc, MDB_txn *txn, const char *hh, const MDB_val *old, uint64_t *out)
 {
     MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_VERSIONS);
     MDB_val v;
-    uint64_t cur = old ? old->version : 0;
+    uint64_t cur = 0;
     int rc = sais_get(txn, dbi, hh, strlen(hh), &v);
-    if (rc == 0 && v.mv_size == 8)
+    if (rc == 0 && v.mv_size == 8) {
         cur = sais_from_be64(v.mv_data);
-    else if (rc != 0 && rc != MDB_NOTFOUND)
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc;
+    } else if (old) {
+        Ver__Picture *was = ver__picture__unpack(NULL, old->mv_size, old->mv_data);
+        if (was) {
+            cur = was->version;
+            ver__picture__free_unpacked(was, NULL);
+        }
+    }
     unsigned char be[8];
     sais_be64(++cur, be);
     *out = cur;
     return sais_put(txn, dbi, hh, strlen(hh), be, sizeof be);
 }
 
+/* The region a household had, from its stored picture (for the announcement that it is gone). */
+static char *stored_region(const MDB_val *old)
+{
+    Ver__Picture *was = ver__picture__unpack(NULL, old->mv_size, old->mv_data);
+    char *region = strdup(was && was->region ? was->region : "");
+    if (was)
+        ver__picture__free_unpacked(was, NULL);
+    return region;
+}
+
 /* Recomputes one touched household; stores and announces the picture if it changed. A
  * household that no longer exists (its last member moved on) is announced once more with
- * no members, so that its entitlements stop, and its picture is deleted. */
+ * no members, so that its entitlements stop, and its picture is deleted. The new picture is
+ * packed once (version 0, as stored) and compared with the stored bytes: packing is
+ * deterministic, and unpacking the old one to compare would cost as much again. */
 static int refresh_household(sais_svc_t *svc, MDB_txn *txn, dirty_t *d, verify_person_lookup_fn lookup,
                              void *lctx)
 {
     Ver__Picture pic = VER__PICTURE__INIT;
     MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_PICTURES);
-    Ver__Picture *old = NULL;
-    int rc = sais_get_pb(txn, dbi, d->household_id, strlen(d->household_id), &ver__picture__descriptor,
-                         (ProtobufCMessage **)&old);
+    const char *hh = d->household_id;
+    MDB_val oldv;
+    int rc = sais_get(txn, dbi, hh, strlen(hh), &oldv);
     if (rc != 0 && rc != MDB_NOTFOUND)
         return rc;
-    bool gone = false;
-    rc = verify_compute_picture_with(svc, txn, d->household_id, lookup, lctx, &pic);
-    if (rc == MDB_NOTFOUND && old) {
+    bool had = rc == 0, gone = false;
+    rc = verify_compute_picture_with(svc, txn, hh, lookup, lctx, &pic);
+    if (rc == MDB_NOTFOUND && had) {
         gone = true;
-        rc = verify_picture_compute(d->household_id, old->region, NULL, 0, sais_clock_today(), &pic) == 0 ? 0
-                                                                                                     : ENOMEM;
+        char *region = stored_region(&oldv);
+        rc = region && verify_picture_compute(hh, region, NULL, 0, sais_clock_today(), &pic) == 0 ? 0 : ENOMEM;
+        free(region);
     } else if (rc == MDB_NOTFOUND) {
         return 0;
     }
     if (rc != 0) {
-        if (old)
-            ver__picture__free_unpacked(old, NULL);
+        verify_picture_clear(&pic);
         return rc;
     }
-    if (gone || !old || !verify_picture_equal(old, &pic)) {
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (!gone) {
+        pic.version = 0;
+        n = ver__picture__get_packed_size(&pic);
+        if (!(buf = malloc(n ? n : 1))) {
+            verify_picture_clear(&pic);
+            return ENOMEM;
+        }
+        ver__picture__pack(&pic, buf);
+    }
+    if (gone || !had || oldv.mv_size != n || memcmp(oldv.mv_data, buf, n) != 0) {
         uint64_t version = 0;
-        rc = next_version(svc, txn, d->household_id, old, &version);
+        /* before any write of this transaction: oldv points into a page a write may move */
+        rc = next_version(svc, txn, hh, had ? &oldv : NULL, &version);
         if (rc == 0)
-            rc = gone ? sais_del(txn, dbi, d->household_id, strlen(d->household_id))
-                      : sais_put_pb(txn, dbi, d->household_id, strlen(d->household_id), &pic.base);
+            rc = gone ? sais_del(txn, dbi, hh, strlen(hh)) : sais_put(txn, dbi, hh, strlen(hh), buf, n);
         pic.version = version;
         if (rc == 0) {
             Ver__HouseholdChanged ev = VER__HOUSEHOLD_CHANGED__INIT;
@@ -405,8 +435,7 @@ static int refresh_household(sais_svc_t *svc, MDB_txn *txn, dirty_t *d, verify_p
             rc = sais_svc_emit(svc, txn, "household.changed", pic.region, &ev.base);
         }
     }
-    if (old)
-        ver__picture__free_unpacked(old, NULL);
+    free(buf);
     verify_picture_clear(&pic);
     return rc;
 }
