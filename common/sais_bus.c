@@ -28,9 +28,9 @@ int sais_bus_head(sais_store_t *store, MDB_txn *txn, uint64_t *head)
     return 0;
 }
 
-int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
-                    const char *region, const char *trace_id, const void *payload, size_t len,
-                    uint64_t *seq_out)
+static int append(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type, const char *region,
+                  const char *trace_id, const char *const *sources, size_t nsources, const void *payload,
+                  size_t len, uint64_t *seq_out)
 {
     uint64_t head;
     int rc = sais_bus_head(store, txn, &head);
@@ -45,6 +45,8 @@ int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, con
     env.occurred_at = sais_clock_now();
     env.payload.data = (uint8_t *)payload;
     env.payload.len = len;
+    env.sources = (char **)sources;
+    env.n_sources = nsources;
     unsigned char key[8];
     sais_be64(env.seq, key);
     size_t n = sais__envelope__get_packed_size(&env);
@@ -59,9 +61,16 @@ int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, con
     return 0;
 }
 
-int sais_bus_append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
-                       const char *region, const char *trace_id, const ProtobufCMessage *msg,
-                       uint64_t *seq_out)
+int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                    const char *region, const char *trace_id, const void *payload, size_t len,
+                    uint64_t *seq_out)
+{
+    return append(store, txn, producer, type, region, trace_id, NULL, 0, payload, len, seq_out);
+}
+
+static int append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                     const char *region, const char *trace_id, const char *const *sources, size_t nsources,
+                     const ProtobufCMessage *msg, uint64_t *seq_out)
 {
     size_t n = protobuf_c_message_get_packed_size(msg);
     uint8_t stackbuf[4096];
@@ -69,10 +78,42 @@ int sais_bus_append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, 
     if (!buf)
         return ENOMEM;
     protobuf_c_message_pack(msg, buf);
-    int rc = sais_bus_append(store, txn, producer, type, region, trace_id, buf, n, seq_out);
+    int rc = append(store, txn, producer, type, region, trace_id, sources, nsources, buf, n, seq_out);
     if (buf != stackbuf)
         free(buf);
     return rc;
+}
+
+int sais_bus_append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                       const char *region, const char *trace_id, const ProtobufCMessage *msg,
+                       uint64_t *seq_out)
+{
+    return append_pb(store, txn, producer, type, region, trace_id, NULL, 0, msg, seq_out);
+}
+
+int sais_bus_append_pb_sourced(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                               const char *region, const char *const *sources, size_t nsources,
+                               const ProtobufCMessage *msg)
+{
+    return append_pb(store, txn, producer, type, region, NULL, sources, nsources, msg, NULL);
+}
+
+int sais_bus_append_sourced(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                            const char *region, const char *const *sources, size_t nsources,
+                            const void *payload, size_t len)
+{
+    return append(store, txn, producer, type, region, NULL, sources, nsources, payload, len, NULL);
+}
+
+bool sais_bus_sourced_by(const Sais__Envelope *ev, const char *const *wanted)
+{
+    if (ev->n_sources == 0)
+        return true;
+    for (size_t i = 0; i < ev->n_sources; i++)
+        for (size_t k = 0; wanted[k]; k++)
+            if (ev->sources[i] && strcmp(ev->sources[i], wanted[k]) == 0)
+                return true;
+    return false;
 }
 
 /* The reply is built from the log's stored bytes: each event is already a packed Envelope,

@@ -11,6 +11,8 @@
 #include "sais_store.h"
 #include "envelope.pb-c.h"
 
+#include <stdbool.h>
+
 /* Appends one event; *seq_out (may be NULL) gets its seq. Returns an LMDB code. */
 int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
                     const char *region, const char *trace_id, const void *payload, size_t len,
@@ -18,6 +20,17 @@ int sais_bus_append(sais_store_t *store, MDB_txn *txn, const char *producer, con
 int sais_bus_append_pb(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
                        const char *region, const char *trace_id, const ProtobufCMessage *msg,
                        uint64_t *seq_out);
+/* sais_bus_append, the envelope naming the feed sources behind the event (Envelope.sources). */
+int sais_bus_append_sourced(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                            const char *region, const char *const *sources, size_t nsources,
+                            const void *payload, size_t len);
+/* sais_bus_append_pb, naming the sources. */
+int sais_bus_append_pb_sourced(sais_store_t *store, MDB_txn *txn, const char *producer, const char *type,
+                               const char *region, const char *const *sources, size_t nsources,
+                               const ProtobufCMessage *msg);
+/* Whether an event may concern a consumer that keeps only what `wanted` (NULL-terminated
+ * source names) can change: its envelope names none of its sources, or one of them. */
+bool sais_bus_sourced_by(const Sais__Envelope *ev, const char *const *wanted);
 
 /* The last seq in the log (0 if empty). Returns an LMDB code. */
 int sais_bus_head(sais_store_t *store, MDB_txn *txn, uint64_t *head);

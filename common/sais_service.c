@@ -37,12 +37,18 @@ int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *r
 }
 
 int sais_svc_emit_raw(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
-                      const void *payload, size_t len)
+                      const char *const *sources, size_t nsources, const void *payload, size_t len)
 {
     svc->emitted = true;
-    return sais_bus_append(svc->store, txn, svc->def->name, type, region, NULL, payload, len, NULL);
+    return sais_bus_append_sourced(svc->store, txn, svc->def->name, type, region, sources, nsources, payload, len);
 }
 
+int sais_svc_emit_sourced(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
+                          const char *const *sources, size_t nsources, const ProtobufCMessage *msg)
+{
+    svc->emitted = true;
+    return sais_bus_append_pb_sourced(svc->store, txn, svc->def->name, type, region, sources, nsources, msg);
+}
 
 int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx)
 {

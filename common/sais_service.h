@@ -135,9 +135,12 @@ void                 sais_svc_tick_again(sais_svc_t *svc);
 /* Appends an event to this service's log inside txn (published after commit). LMDB code. */
 int sais_svc_emit(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
                   const ProtobufCMessage *msg);
-/* The same with a payload already packed. */
+/* The same, naming the feed sources behind the event (sais_bus_append_sourced). */
+int sais_svc_emit_sourced(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
+                          const char *const *sources, size_t nsources, const ProtobufCMessage *msg);
+/* The same with a payload already packed (sources may be NULL, nsources 0). */
 int sais_svc_emit_raw(sais_svc_t *svc, MDB_txn *txn, const char *type, const char *region,
-                      const void *payload, size_t len);
+                      const char *const *sources, size_t nsources, const void *payload, size_t len);
 /* A write transaction outside the request/event paths (RAW handlers, ticks); events it
  * appends are published after commit. Same return as sais_store_write. */
 int sais_svc_write(sais_svc_t *svc, sais_txn_fn fn, void *ctx);

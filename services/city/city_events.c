@@ -11,7 +11,9 @@
 #include "city.h"
 #include "city_config.h"
 #include "city_count.h"
+#include "sais_bus.h"
 #include "sais_log.h"
+#include "sais_sources.h"
 #include "match.pb-c.h"
 #include "rules.pb-c.h"
 #include "verify.pb-c.h"
@@ -37,6 +39,8 @@ static int s_household(sais_svc_t *svc, MDB_txn *txn, const city_db_t *db, const
                        const Sais__Envelope *ev)
 {
     (void)svc;
+    if (!sais_bus_sourced_by(ev, SAIS_REGISTRY_SOURCES))
+        return 0;   /* counts of persons by region and status: unchanged */
     Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
     if (!hc || !hc->picture) {
         sais_warn("household.changed %llu from %s does not unpack; skipped", (unsigned long long)ev->seq, dep);

@@ -169,7 +169,7 @@ static int flush_fn(MDB_txn *txn, void *vctx)
         }
     }
     if (rc == 0 && plen > 0)
-        rc = sais_svc_emit_raw(svc, txn, "fact.batch", "", payload, plen);
+        rc = sais_svc_emit_raw(svc, txn, "fact.batch", "", NULL, 0, payload, plen);
     free(payload);
     if (rc == 0 && plen > 0) {
         Ing__FeedState *fs = NULL;

@@ -9,6 +9,8 @@
 #include "intake_internal.h"
 #include "sais_log.h"
 #include "verify.pb-c.h"
+#include "sais_bus.h"
+#include "sais_sources.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@ static bool s_clean(const char *s)
 
 int intake_on_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
+    if (!sais_bus_sourced_by(ev, SAIS_REGISTRY_SOURCES))
+        return 0;   /* incomes, costs, disabilities or assets: nothing the registry copy keeps */
     Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
     const Ver__Picture *pic = hc ? hc->picture : NULL;
     if (!pic || !pic->household_id || !*pic->household_id) {

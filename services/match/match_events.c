@@ -4,6 +4,8 @@
 #include "match_internal.h"
 #include "sais_log.h"
 #include "verify.pb-c.h"
+#include "sais_bus.h"
+#include "sais_sources.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -48,6 +50,8 @@ static int unchanged(sais_svc_t *svc, MDB_txn *txn, const Mch__Household *h, con
 
 int match_ev_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
+    if (!sais_bus_sourced_by(ev, SAIS_REGISTRY_SOURCES))
+        return 0;   /* nothing of members, names, the head or the region changed */
     Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
     const Ver__Picture *pic = hc ? hc->picture : NULL;
     if (!pic || !pic->household_id || !*pic->household_id || strlen(pic->household_id) > MATCH_ID_MAX) {

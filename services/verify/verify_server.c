@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define MAX_CAUSES 16
+#define MAX_SOURCES 8   /* the seven feeds, and room */
 
 /* A household touched by the envelope being applied, with the records that touched it. The
  * causes borrow their strings from the envelope's facts, which outlive the set. */
@@ -24,6 +25,11 @@ typedef struct {
     size_t          ncauses;
     const Ing__Fact *last;      /* the fact that touched it last */
     char            reason[16];
+    /* every distinct source among the facts (not only the first MAX_CAUSES), for the
+     * envelope: consumers pass over changes of sources they keep nothing of */
+    const char     *sources[MAX_SOURCES];
+    size_t          nsources;
+    bool            sources_unsaid;   /* more than MAX_SOURCES: the envelope names none */
 } dirty_t;
 
 /* The households an envelope touched, in the order first touched (the order their pictures
@@ -129,6 +135,13 @@ static int dirty_add(dirty_set_t *d, const char *hh, const char *region, const I
     if (e->last == f)
         return 0;
     e->last = f;
+    bool known = false;
+    for (size_t i = 0; i < e->nsources && !known; i++)
+        known = strcmp(e->sources[i], f->source) == 0;
+    if (!known && e->nsources < MAX_SOURCES)
+        e->sources[e->nsources++] = f->source;
+    else if (!known)
+        e->sources_unsaid = true;
     if (e->ncauses < MAX_CAUSES) {
         Sais__Evidence *c = &e->causes[e->ncauses++];
         sais__evidence__init(c);
@@ -432,7 +445,9 @@ static int refresh_household(sais_svc_t *svc, MDB_txn *txn, dirty_t *d, verify_p
             ev.cause = causes;
             ev.n_cause = d->ncauses;
             ev.reason = d->reason;
-            rc = sais_svc_emit(svc, txn, "household.changed", pic.region, &ev.base);
+            rc = sais_svc_emit_sourced(svc, txn, "household.changed", pic.region, d->sources,
+                                       d->sources_unsaid ? 0 : d->nsources,
+                                       &ev.base);
         }
     }
     free(buf);

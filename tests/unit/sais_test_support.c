@@ -120,13 +120,19 @@ json_t *sais_test_expect_json(const char *method, int status, int want, char *bo
 void sais_test_emit(sais_client_t *cl, const char *producer, const char *type, const char *region,
                     const ProtobufCMessage *m)
 {
+    sais_test_emit_sourced(cl, producer, type, region, "", m);
+}
+
+void sais_test_emit_sourced(sais_client_t *cl, const char *producer, const char *type, const char *region,
+                            const char *sources, const ProtobufCMessage *m)
+{
     size_t n = m ? protobuf_c_message_get_packed_size(m) : 0;
     uint8_t *buf = malloc(n ? n : 1);
     assert_non_null(buf);
     if (m)
         protobuf_c_message_pack(m, buf);
     int st = sais_test_call(cl, producer, "emit", NULL, NULL, buf, n, 5000, NULL, "type", type, "region", region,
-                            NULL);
+                            "sources", sources, NULL);
     free(buf);
     assert_int_equal(st, 200);
 }
@@ -158,7 +164,15 @@ int sais_test_fake_emit(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req,
     const char *region = sais_req_param(req, "region");
     if (!type)
         return sais_reply_invalid(reply, "type", "missing_field", "type is required");
-    int rc = sais_svc_emit_raw(svc, txn, type, region ? region : "", req->body.data, req->body.len);
+    /* "sources": comma-separated, as verify names the feeds behind a household.changed */
+    const char *list = sais_req_param(req, "sources");
+    char buf[128];
+    const char *sources[8];
+    size_t n = 0;
+    snprintf(buf, sizeof buf, "%s", list ? list : "");
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t && n < 8; t = strtok_r(NULL, ",", &save))
+        sources[n++] = t;
+    int rc = sais_svc_emit_raw(svc, txn, type, region ? region : "", sources, n, req->body.data, req->body.len);
     if (rc != 0)
         return rc;
     return sais_reply_bytes(reply, 200, "text/plain", "ok", 2);

@@ -53,6 +53,9 @@ json_t *sais_test_expect_json(const char *method, int status, int want, char *bo
  * (m NULL: empty payload); fails the test unless it answers 200. */
 void sais_test_emit(sais_client_t *cl, const char *producer, const char *type, const char *region,
                     const ProtobufCMessage *m);
+/* sais_test_emit, the envelope naming `sources` (comma-separated) as the feeds behind it. */
+void sais_test_emit_sourced(sais_client_t *cl, const char *producer, const char *type, const char *region,
+                            const char *sources, const ProtobufCMessage *m);
 /* The consumer's cursor on producer's log (its bus.status), 0 when it does not answer. */
 uint64_t sais_test_cursor(sais_client_t *cl, const char *consumer, const char *producer);
 /* Waits (up to about 5 s) until consumer's cursor on producer reaches head; fails the test

@@ -100,10 +100,63 @@ static void test_append_fetch_cursor(void **state)
     sais_store_destroy(&st);
 }
 
+typedef struct {
+    sais_store_t *st;
+} src_t;
+
+static int sourced_fn(MDB_txn *txn, void *vctx)
+{
+    src_t *c = vctx;
+    Sais__Evidence e = SAIS__EVIDENCE__INIT;   /* any message will do as the payload */
+    e.source = "hrss";
+    uint8_t buf[64];
+    size_t n = sais__evidence__pack(&e, buf);
+    const char *economic[] = {"hrss", "medical"}, *registry[] = {"medical", "hukou"};
+    int rc = sais_bus_append_sourced(c->st, txn, "verify", "household.changed", "330326", economic, 2, buf, n);
+    if (rc == 0)
+        rc = sais_bus_append_sourced(c->st, txn, "verify", "household.changed", "330326", registry, 2, buf, n);
+    if (rc == 0)
+        rc = sais_bus_append_pb(c->st, txn, "verify", "household.changed", "330326", NULL, &e.base, NULL);
+    return rc;
+}
+
+/* A consumer that keeps registry facts passes over an event whose sources are all economic;
+ * one that names no sources (an older producer) is always looked at. */
+static void test_sourced_events(void **state)
+{
+    (void)state;
+    char err[256], sub[300];
+    snprintf(sub, sizeof sub, "%s-sourced", dir);
+    sais_store_t *st = sais_store_open(sub, NULL, 8, err, sizeof err);
+    assert_non_null(st);
+    src_t c = {st};
+    assert_int_equal(sais_store_write(st, sourced_fn, &c), 0);
+    Sais__FetchReply fr;
+    assert_int_equal(sais_bus_fetch(st, 0, 100, 1 << 20, &fr), 0);
+    assert_int_equal(fr.n_events, 3);
+    assert_int_equal(fr.events[0]->n_sources, 2);
+    assert_string_equal(fr.events[0]->sources[1], "medical");
+    const char *const registry[] = {"hukou", "civil", "justice", NULL};
+    assert_false(sais_bus_sourced_by(fr.events[0], registry));
+    assert_true(sais_bus_sourced_by(fr.events[1], registry));
+    assert_int_equal(fr.events[2]->n_sources, 0);
+    assert_true(sais_bus_sourced_by(fr.events[2], registry));
+    Sais__Evidence *back = sais__evidence__unpack(NULL, fr.events[0]->payload.len, fr.events[0]->payload.data);
+    assert_non_null(back);
+    assert_string_equal(back->source, "hrss");
+    sais__evidence__free_unpacked(back, NULL);
+    sais_bus_fetch_free(&fr);
+    sais_store_destroy(&st);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", sub);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sais-test-bus-%d", (int)getpid());
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_append_fetch_cursor)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_append_fetch_cursor),
+                                       cmocka_unit_test(test_sourced_events)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -607,6 +607,22 @@ static void test_registry_copy(void **state)
     json_t *p = call_json(&e, "applications.create", &PY_CW, NULL,
                           "{\"id_number\":\"" PINGYANG "\",\"channel\":\"window\",\"filed_region\":\"330326\"}", 503, NULL);
     json_decref(p);
+
+    /* a change that only wage and medical records caused is passed over unread (the picture
+     * below could not come from them: it moves the person); one that hukou caused is not */
+    pic.household_id = "H330329000888";
+    sais_test_emit_sourced(e.cl, "verify", "household.changed", "330329", "hrss,medical", &hc.base);
+    sais_test_wait_cursor(e.cl, "intake", "verify", 2);
+    a = call_json(&e, "applications.create", &PY_CW, NULL,
+                  "{\"id_number\":\"" TAISHUN "\",\"channel\":\"window\",\"filed_region\":\"330326\"}", 201, NULL);
+    assert_string_equal(jstr(a, "household_id"), "H330329000777");
+    json_decref(a);
+    sais_test_emit_sourced(e.cl, "verify", "household.changed", "330329", "medical,hukou", &hc.base);
+    sais_test_wait_cursor(e.cl, "intake", "verify", 3);
+    a = call_json(&e, "applications.create", &PY_CW, NULL,
+                  "{\"id_number\":\"" TAISHUN "\",\"channel\":\"window\",\"filed_region\":\"330326\"}", 201, NULL);
+    assert_string_equal(jstr(a, "household_id"), "H330329000888");
+    json_decref(a);
     atomic_store(&persons_down, 0);
     env_stop(&e);
 }
