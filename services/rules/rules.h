@@ -83,6 +83,16 @@ int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_h
 /* Stores the picture (RULES_DB_PICTURES) with the kept record, or none when keptlen is 0. */
 int rules_picture_put(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const unsigned char *kept,
                       size_t keptlen);
+/* The same from the picture's packed bytes as they arrived (no unknown fields of its own):
+ * the same stored value, without packing the picture again. */
+int rules_picture_put_packed(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const uint8_t *pic,
+                             size_t len, const unsigned char *kept, size_t keptlen);
+/* The stored value itself, from the unpacked or the packed picture (byte for byte the same). */
+size_t rules_picture_encoded_size(const Ver__Picture *pic, const unsigned char *kept, size_t keptlen);
+void   rules_picture_encode(const Ver__Picture *pic, const unsigned char *kept, size_t keptlen, uint8_t *out);
+size_t rules_picture_packed_size(size_t len, const unsigned char *kept, size_t keptlen);
+void   rules_picture_encode_packed(const uint8_t *pic, size_t len, const unsigned char *kept, size_t keptlen,
+                                   uint8_t *out);
 
 /* rules_api.c */
 int rules_policies_list(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

@@ -15,6 +15,7 @@
  * eligible, bit 1 automatic) and amount (8, fen). Host byte order: the store is local.
  */
 #include "rules.h"
+#include "sais_wire.h"
 
 #include <string.h>
 
@@ -42,26 +43,94 @@ size_t rules_kept_encode(rules_catalog_t *cat, const Ver__Picture *pic, const ru
     return KEPT_HEADER + KEPT_PER * n;
 }
 
+/* The record as the unknown field protobuf-c keeps: its bytes after the tag (the length
+ * varint, then the record). Returns the length, 0 for no record. */
+static size_t kept_field(const unsigned char *kept, size_t keptlen, uint8_t field[10 + RULES_KEPT_BYTES])
+{
+    if (keptlen == 0 || keptlen > RULES_KEPT_BYTES || kept == NULL)
+        return 0;
+    size_t at = sais_wire_varint(field, keptlen);
+    memcpy(field + at, kept, keptlen);
+    return at + keptlen;
+}
+
+/* The picture with the record as its one unknown field (a stored picture read back carries
+ * the previous one: a shallow copy drops it). */
+static Ver__Picture with_record(const Ver__Picture *pic, ProtobufCMessageUnknownField *uf, uint8_t *field,
+                                size_t flen)
+{
+    Ver__Picture copy = *pic;
+    *uf = (ProtobufCMessageUnknownField){RULES_KEPT_TAG, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, flen, field};
+    copy.base.n_unknown_fields = flen ? 1 : 0;
+    copy.base.unknown_fields = flen ? uf : NULL;
+    return copy;
+}
+
+size_t rules_picture_encoded_size(const Ver__Picture *pic, const unsigned char *kept, size_t keptlen)
+{
+    uint8_t field[10 + RULES_KEPT_BYTES];
+    ProtobufCMessageUnknownField uf;
+    Ver__Picture copy = with_record(pic, &uf, field, kept_field(kept, keptlen, field));
+    return ver__picture__get_packed_size(&copy);
+}
+
+void rules_picture_encode(const Ver__Picture *pic, const unsigned char *kept, size_t keptlen, uint8_t *out)
+{
+    uint8_t field[10 + RULES_KEPT_BYTES];
+    ProtobufCMessageUnknownField uf;
+    Ver__Picture copy = with_record(pic, &uf, field, kept_field(kept, keptlen, field));
+    ver__picture__pack(&copy, out);
+}
+
+/* protobuf-c packs unknown fields after the known ones: the packed picture, then the
+ * record's tag and field */
+size_t rules_picture_packed_size(size_t len, const unsigned char *kept, size_t keptlen)
+{
+    uint8_t field[10 + RULES_KEPT_BYTES], tag[10];
+    size_t flen = kept_field(kept, keptlen, field);
+    return len + (flen ? sais_wire_varint(tag, ((uint64_t)RULES_KEPT_TAG << 3) | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+                             + flen
+                       : 0);
+}
+
+void rules_picture_encode_packed(const uint8_t *pic, size_t len, const unsigned char *kept, size_t keptlen,
+                                 uint8_t *out)
+{
+    uint8_t field[10 + RULES_KEPT_BYTES];
+    size_t flen = kept_field(kept, keptlen, field);
+    memcpy(out, pic, len);
+    if (flen) {
+        size_t tl = sais_wire_varint(out + len, ((uint64_t)RULES_KEPT_TAG << 3) | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+        memcpy(out + len + tl, field, flen);
+    }
+}
+
+static int put_reserved(sais_svc_t *svc, MDB_txn *txn, const char *household_id, size_t n, void **out)
+{
+    MDB_val k = {strlen(household_id), (void *)household_id}, v = {n, NULL};
+    int rc = mdb_put(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), &k, &v, MDB_RESERVE);
+    *out = v.mv_data;
+    return rc;
+}
+
 int rules_picture_put(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const unsigned char *kept,
                       size_t keptlen)
 {
-    /* a shallow copy whose only unknown field is this record (a stored picture read back
-     * carries the previous one) */
-    Ver__Picture copy = *pic;
-    /* protobuf-c keeps an unknown field's bytes after its tag: the length varint, then data */
-    uint8_t field[2 + RULES_KEPT_BYTES];
-    if (keptlen > RULES_KEPT_BYTES)
-        keptlen = 0;
-    size_t at = 0;
-    for (size_t v = keptlen; at == 0 || v > 0; v >>= 7)
-        field[at++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
-    if (keptlen > 0)   /* kept may be NULL then */
-        memcpy(field + at, kept, keptlen);
-    ProtobufCMessageUnknownField uf = {RULES_KEPT_TAG, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, at + keptlen, field};
-    copy.base.n_unknown_fields = keptlen ? 1 : 0;
-    copy.base.unknown_fields = keptlen ? &uf : NULL;
-    return sais_put_pb(txn, sais_svc_dbi(svc, RULES_DB_PICTURES), pic->household_id, strlen(pic->household_id),
-                       &copy.base);
+    void *at;
+    int rc = put_reserved(svc, txn, pic->household_id, rules_picture_encoded_size(pic, kept, keptlen), &at);
+    if (rc == 0)
+        rules_picture_encode(pic, kept, keptlen, at);
+    return rc;
+}
+
+int rules_picture_put_packed(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const uint8_t *pic,
+                             size_t len, const unsigned char *kept, size_t keptlen)
+{
+    void *at;
+    int rc = put_reserved(svc, txn, household_id, rules_picture_packed_size(len, kept, keptlen), &at);
+    if (rc == 0)
+        rules_picture_encode_packed(pic, len, kept, keptlen, at);
+    return rc;
 }
 
 int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,

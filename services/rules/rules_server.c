@@ -2,17 +2,21 @@
 #include "rules.h"
 #include "sais_index.h"
 #include "sais_log.h"
+#include "sais_wire.h"
 #include "intake.pb-c.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const unsigned char *kept,
-                            size_t keptlen)
+/* `packed`: the picture's bytes in the event (len > 0), stored as they are. */
+static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, const uint8_t *packed,
+                            size_t len, const unsigned char *kept, size_t keptlen)
 {
     MDB_dbi persons = sais_svc_dbi(svc, RULES_DB_PERSONS);
-    int rc = rules_picture_put(svc, txn, pic, kept, keptlen);
+    int rc = len > 0 && pic->base.n_unknown_fields == 0
+                 ? rules_picture_put_packed(svc, txn, pic->household_id, packed, len, kept, keptlen)
+                 : rules_picture_put(svc, txn, pic, kept, keptlen);
     for (size_t i = 0; i < pic->n_members && rc == 0; i++) {
         const Ver__Member *m = pic->members[i];
         if (strcmp(m->status, "moved_out") == 0)
@@ -59,12 +63,17 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
             ver__household_changed__free_unpacked(hc, NULL);
         return 0;
     }
+    /* the picture's bytes in the event, to store without packing it again */
+    const uint8_t *packed = NULL;
+    size_t plen = 0;
+    if (sais_wire_find_bytes(ev->payload.data, ev->payload.len, 1, &packed, &plen) != 0)
+        plen = 0;
     rules_state_t *st = sais_svc_state(svc);
     int rc;
     if (st->hold) {
         rc = rules_hold_note(svc, txn, hc->picture->household_id, hc->cause, hc->n_cause);
         if (rc == 0)
-            rc = remember_picture(svc, txn, hc->picture, NULL, 0);
+            rc = remember_picture(svc, txn, hc->picture, packed, plen, NULL, 0);
         ver__household_changed__free_unpacked(hc, NULL);
         return rc;
     }
@@ -76,7 +85,7 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
     else
         rc = rules_decide(svc, txn, hc->picture, hc->cause, hc->n_cause, kept, &keptlen);
     if (rc == 0)
-        rc = remember_picture(svc, txn, hc->picture, kept, keptlen);
+        rc = remember_picture(svc, txn, hc->picture, packed, plen, kept, keptlen);
     ver__household_changed__free_unpacked(hc, NULL);
     return rc;
 }

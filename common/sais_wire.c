@@ -1,0 +1,65 @@
+/* sais_wire — see sais_wire.h. */
+#include "sais_wire.h"
+
+size_t sais_wire_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        out[n++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+static int read_varint(const uint8_t *buf, size_t len, size_t *at, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (*at >= len)
+            return -1;
+        uint8_t b = buf[(*at)++];
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if ((b & 0x80) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int sais_wire_find_bytes(const uint8_t *buf, size_t len, uint32_t field, const uint8_t **data, size_t *dlen)
+{
+    size_t at = 0;
+    while (at < len) {
+        uint64_t tag, v;
+        if (read_varint(buf, len, &at, &tag) != 0)
+            return -1;
+        switch (tag & 7) {
+        case 0:   /* varint */
+            if (read_varint(buf, len, &at, &v) != 0)
+                return -1;
+            break;
+        case 1:   /* fixed64 */
+            if (len - at < 8)
+                return -1;
+            at += 8;
+            break;
+        case 5:   /* fixed32 */
+            if (len - at < 4)
+                return -1;
+            at += 4;
+            break;
+        case 2:   /* length-delimited */
+            if (read_varint(buf, len, &at, &v) != 0 || v > len - at)
+                return -1;
+            if ((tag >> 3) == field) {
+                *data = buf + at;
+                *dlen = (size_t)v;
+                return 0;
+            }
+            at += (size_t)v;
+            break;
+        default:  /* groups (deprecated) and invalid wire types */
+            return -1;
+        }
+    }
+    return 1;
+}
