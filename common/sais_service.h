@@ -111,6 +111,9 @@ typedef struct {
     /* After the store opens, before any request: load config, build state. 0 or -1 + err. */
     int  (*on_start)(sais_svc_t *svc, char *err, size_t errlen);
     void (*on_stop)(sais_svc_t *svc);
+    /* Optional: adds the service's own keys to its bus.status object (`sais status`, the
+     * gateway's /metrics), inside the read transaction bus.status runs in. LMDB code. */
+    int  (*on_status)(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w);
     /* Called every tick_ms (if both set): timers kept as state, deliveries, ... */
     void (*on_tick)(sais_svc_t *svc);
     int   tick_ms;

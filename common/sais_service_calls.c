@@ -33,7 +33,7 @@ static int bus_status_fn(MDB_txn *txn, void *vctx)
         sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)cur);
     }
     sais_jw_obj_end(c->w);
-    return 0;
+    return c->svc->def->on_status ? c->svc->def->on_status(c->svc, txn, c->w) : 0;
 }
 
 static int builtin(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *reply)

@@ -168,6 +168,19 @@ static void render_bus(gw_t *gw, gw_text_t *t)
                         gw_backends[i], pl, c);
         }
     }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = st[i] ? json_object_get(st[i], "outreach") : NULL;
+        bool ok;
+        long long held = st[i] ? json_ll(st[i], "held_households", &ok) : 0;
+        if (!json_is_string(o) || !ok) continue;
+        gw_text_add(t, "# HELP sais_rules_outreach_held 1 while rules.outreach = hold (a first load): nothing is "
+                       "granted, no case opened, no SMS sent.\n# TYPE sais_rules_outreach_held gauge\n"
+                       "sais_rules_outreach_held{service=\"%s\"} %d\n", gw_backends[i],
+                    strcmp(json_string_value(o), "held") == 0);
+        gw_text_add(t, "# HELP sais_rules_held_households Households changed while outreach was held and not yet "
+                       "decided.\n# TYPE sais_rules_held_households gauge\n"
+                       "sais_rules_held_households{service=\"%s\"} %lld\n", gw_backends[i], held);
+    }
     gw_text_add(t, "# HELP sais_store_map_used_bytes LMDB map in use per service.\n"
                    "# TYPE sais_store_map_used_bytes gauge\n");
     uint64_t used = 0, size = 0;

@@ -52,6 +52,8 @@ int  rules_hold_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, S
                        size_t ncause, unsigned char *kept, size_t *keptlen);
 void rules_hold_drain(sais_svc_t *svc);
 int  rules_hold_start(sais_svc_t *svc);
+/* bus.status: "outreach" (on, held, releasing) and "held_households" (noted, not yet decided). */
+int  rules_hold_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w);
 
 /* rules_decide.c: applies the catalogue to one picture inside the consumer txn. When `kept`
  * is not NULL it gets the record of the brief decisions to store with the picture (rules_kept.c)

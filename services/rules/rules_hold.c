@@ -186,6 +186,18 @@ static int count_fn(MDB_txn *txn, void *vctx)
     return rc;
 }
 
+int rules_hold_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    MDB_stat s;
+    int rc = mdb_stat(txn, sais_svc_dbi(svc, RULES_DB_HELD), &s);
+    if (rc != 0)
+        return rc;
+    sais_jw_kstr(w, "outreach", !st ? "unknown" : st->hold ? "held" : st->draining ? "releasing" : "on");
+    sais_jw_kint(w, "held_households", (int64_t)s.ms_entries);
+    return 0;
+}
+
 int rules_hold_start(sais_svc_t *svc)
 {
     rules_state_t *st = sais_svc_state(svc);

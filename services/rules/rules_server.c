@@ -276,5 +276,6 @@ const sais_service_def_t rules_service = {
     .on_start = on_start,
     .on_stop = on_stop,
     .on_tick = on_tick,
+    .on_status = rules_hold_status,
     .tick_ms = 100,
 };

@@ -62,6 +62,15 @@ def templates(c):
     return collections.Counter(n["template"] for n in pages(c, "/v1/notifications"))
 
 
+def metric(c, name):
+    st, body, _ = c.http.get("/metrics", key="")
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    for line in text.splitlines():
+        if line.startswith(name + "{"):
+            return int(float(line.rsplit(" ", 1)[1]))
+    return None
+
+
 def check_bad_value():
     tmp = tempfile.mkdtemp(prefix="sais-hold-bad-")
     try:
@@ -96,6 +105,9 @@ def main():
         b = Cluster(mode="embedded", extra_config={"rules.outreach": "hold", "rules.hold_slice": 64}).start()
         load(b, gen, order)
         R.check(pages(b, "/v1/entitlements") == [], "held: nothing is granted while the city loads")
+        held_n = metric(b, "sais_rules_held_households")
+        R.check(metric(b, "sais_rules_outreach_held") == 1 and held_n and held_n > 0,
+                "held: /metrics says outreach is held and how many households wait (%s)" % held_n)
         R.check(pages(b, "/v1/applications") == [], "held: no proactive case is opened")
         held_notes = templates(b)
         R.check(not any(t.startswith("sms.") or ".entitlement." in t or ".application." in t for t in held_notes),
@@ -128,6 +140,8 @@ def main():
         b.start()
         b.quiescent(timeout=180)
         b_ents, b_apps, b_notes = pages(b, "/v1/entitlements"), pages(b, "/v1/applications"), templates(b)
+        R.check(metric(b, "sais_rules_outreach_held") == 0 and metric(b, "sais_rules_held_households") == 0,
+                "released: /metrics says outreach is on and no household waits")
         R.check(live(b_ents) == live(a_ents) and live(b_ents),
                 "released: the same %d live entitlements (household, policy, amount, status) as the run "
                 "that decided every change (%d)" % (sum(live(b_ents).values()), sum(live(a_ents).values())))
