@@ -2,6 +2,7 @@
 #include "sais_bus.h"
 #include "sais_clock.h"
 #include "sais_log.h"
+#include "sais_wire.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -142,11 +143,7 @@ static int wb_reserve(wbuf_t *b, size_t more)
 
 static void wb_varint(wbuf_t *b, uint64_t v)
 {
-    while (v >= 0x80) {
-        b->buf[b->len++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b->buf[b->len++] = (uint8_t)v;
+    b->len += sais_wire_varint(b->buf + b->len, v);
 }
 
 typedef struct {

@@ -11,7 +11,7 @@ size_t sais_wire_varint(uint8_t *out, uint64_t v)
     return n;
 }
 
-static int read_varint(const uint8_t *buf, size_t len, size_t *at, uint64_t *v)
+int sais_wire_read_varint(const uint8_t *buf, size_t len, size_t *at, uint64_t *v)
 {
     *v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -30,11 +30,11 @@ int sais_wire_find_bytes(const uint8_t *buf, size_t len, uint32_t field, const u
     size_t at = 0;
     while (at < len) {
         uint64_t tag, v;
-        if (read_varint(buf, len, &at, &tag) != 0)
+        if (sais_wire_read_varint(buf, len, &at, &tag) != 0)
             return -1;
         switch (tag & 7) {
         case 0:   /* varint */
-            if (read_varint(buf, len, &at, &v) != 0)
+            if (sais_wire_read_varint(buf, len, &at, &v) != 0)
                 return -1;
             break;
         case 1:   /* fixed64 */
@@ -48,7 +48,7 @@ int sais_wire_find_bytes(const uint8_t *buf, size_t len, uint32_t field, const u
             at += 4;
             break;
         case 2:   /* length-delimited */
-            if (read_varint(buf, len, &at, &v) != 0 || v > len - at)
+            if (sais_wire_read_varint(buf, len, &at, &v) != 0 || v > len - at)
                 return -1;
             if ((tag >> 3) == field) {
                 *data = buf + at;

@@ -4,6 +4,7 @@
 #include "ingest.pb-c.h"
 #include "sais_clock.h"
 #include "sais_log.h"
+#include "sais_wire.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -106,19 +107,6 @@ typedef struct {
     uint64_t   accepted, duplicates;
 } flush_ctx_t;
 
-static size_t varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    do {
-        out[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            out[n] |= 0x80;
-        n++;
-    } while (v);
-    return n;
-}
-
 static int flush_fn(MDB_txn *txn, void *vctx)
 {
     flush_ctx_t *c = vctx;
@@ -155,7 +143,7 @@ static int flush_fn(MDB_txn *txn, void *vctx)
             if (rc != 0)
                 break;
             payload[plen++] = 0x0a;
-            plen += varint(payload + plen, p->len);
+            plen += sais_wire_varint(payload + plen, p->len);
             memcpy(payload + plen, s->buf + p->off, p->len);
             plen += p->len;
             c->accepted++;

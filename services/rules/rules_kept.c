@@ -145,14 +145,10 @@ int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_h
     if (uf == NULL || n > RULES_KEPT_MAX)
         return MDB_NOTFOUND;
     /* the length varint, then the record */
-    size_t pre = 0, len = 0;
-    for (unsigned shift = 0; pre < uf->len && pre < 3; shift += 7) {
-        uint8_t b = uf->data[pre++];
-        len |= (size_t)(b & 0x7f) << shift;
-        if ((b & 0x80) == 0)
-            break;
-    }
-    if (len != KEPT_HEADER + KEPT_PER * n || uf->len != pre + len)
+    size_t pre = 0;
+    uint64_t len = 0;
+    if (sais_wire_read_varint(uf->data, uf->len, &pre, &len) != 0 || len != KEPT_HEADER + KEPT_PER * n
+        || uf->len != pre + len)
         return MDB_NOTFOUND;
     const uint8_t *rec = uf->data + pre;
     if (rec[0] != KEPT_FORMAT || rec[1] != n || rules_inputs_key(cat, pic, hist, &key) != 0)
