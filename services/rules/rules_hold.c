@@ -84,10 +84,16 @@ int rules_hold_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, Sa
 {
     int rc;
     Rul__Held *was = held_get(svc, txn, pic->household_id, &rc);
-    if (rc == MDB_NOTFOUND || (rc == 0 && was == NULL))
+    if (rc == MDB_NOTFOUND)
         return rules_decide(svc, txn, pic, cause, ncause, kept, keptlen);
     if (rc != 0)
         return rc;
+    if (was == NULL) {   /* a note that did not unpack: decided on this change's causes */
+        rc = rules_decide(svc, txn, pic, cause, ncause, kept, keptlen);
+        if (rc == 0)
+            rc = sais_del(txn, sais_svc_dbi(svc, RULES_DB_HELD), pic->household_id, strlen(pic->household_id));
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
     Sais__Evidence *all[2 * RULES_HELD_CAUSES];
     size_t n = 0;
     for (size_t i = 0; i < was->n_cause && n < RULES_HELD_CAUSES; i++)
