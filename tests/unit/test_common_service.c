@@ -185,6 +185,9 @@ static void test_events_flow_and_survive_restart(void **state)
 
     /* unknown method, invalid input, built-ins */
     assert_int_equal(call(cl, "ingest", "nope", NULL, NULL, out, sizeof out), 501);
+    /* a problem naming the service and the method (the gateway answers 503 for it) */
+    assert_non_null(strstr(out, "\"title\":\"Not Implemented\""));
+    assert_non_null(strstr(out, "the ingest service does not implement \\\"nope\\\""));
     assert_int_equal(call(cl, "ingest", "put", NULL, NULL, out, sizeof out), 422);
     assert_int_equal(call(cl, "ingest", "health", NULL, NULL, out, sizeof out), 200);
     assert_int_equal(call(cl, "verify", "bus.status", NULL, NULL, out, sizeof out), 200);

@@ -575,6 +575,16 @@ static int count_waiting(const json_t *a, const char *status)
     return n;
 }
 
+/* Files at a Pingyang window for `id` and checks the household the application names. */
+static void filed_household(env_t *e, const char *id, const char *household)
+{
+    char body[160];
+    snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"channel\":\"window\",\"filed_region\":\"330326\"}", id);
+    json_t *a = call_json(e, "applications.create", &PY_CW, NULL, body, 201, NULL);
+    assert_string_equal(jstr(a, "household_id"), household);
+    json_decref(a);
+}
+
 /* Filing needs no call to verify once verify's household.changed has reached intake: with
  * persons.get down, a person in intake's copy of the registry is still taken, and handled by
  * the county of the household the picture names. A person only verify knows still needs it. */
@@ -613,16 +623,10 @@ static void test_registry_copy(void **state)
     pic.household_id = "H330329000888";
     sais_test_emit_sourced(e.cl, "verify", "household.changed", "330329", "hrss,medical", &hc.base);
     sais_test_wait_cursor(e.cl, "intake", "verify", 2);
-    a = call_json(&e, "applications.create", &PY_CW, NULL,
-                  "{\"id_number\":\"" TAISHUN "\",\"channel\":\"window\",\"filed_region\":\"330326\"}", 201, NULL);
-    assert_string_equal(jstr(a, "household_id"), "H330329000777");
-    json_decref(a);
+    filed_household(&e, TAISHUN, "H330329000777");
     sais_test_emit_sourced(e.cl, "verify", "household.changed", "330329", "medical,hukou", &hc.base);
     sais_test_wait_cursor(e.cl, "intake", "verify", 3);
-    a = call_json(&e, "applications.create", &PY_CW, NULL,
-                  "{\"id_number\":\"" TAISHUN "\",\"channel\":\"window\",\"filed_region\":\"330326\"}", 201, NULL);
-    assert_string_equal(jstr(a, "household_id"), "H330329000888");
-    json_decref(a);
+    filed_household(&e, TAISHUN, "H330329000888");
     atomic_store(&persons_down, 0);
     env_stop(&e);
 }
