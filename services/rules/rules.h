@@ -34,6 +34,7 @@ typedef struct {
     bool             draining;     /* released: the households noted are being decided */
     size_t           held_waiting; /* noted households at start */
     size_t           held_done;    /* decided since the release */
+    size_t           hold_slice;   /* rules.hold_slice: households per transaction on release */
 } rules_state_t;
 
 /* rules_server.c: after a reload every household is decided again, a slice per tick, from a
@@ -41,12 +42,12 @@ typedef struct {
 int rules_redecide_start(sais_svc_t *svc);
 
 /* rules_hold.c: outreach held while a city is first loaded (see there). config: reads
- * rules.outreach (on|hold). note: remembers a change's causes for the household. decide:
+ * rules.outreach (on|hold) and rules.hold_slice. note: remembers a change's causes for the household. decide:
  * rules_decide with the causes noted for the household first, and the note gone. drain: one
  * slice of the noted households decided (on_tick, after release). start: counts the noted
  * households and sets draining when released. */
 #define RULES_HELD_CAUSES 32
-int  rules_hold_config(const sais_config_t *cfg, bool *hold, char *err, size_t errlen);
+int  rules_hold_config(const sais_config_t *cfg, bool *hold, size_t *slice, char *err, size_t errlen);
 int  rules_hold_note(sais_svc_t *svc, MDB_txn *txn, const char *hh, Sais__Evidence *const *cause, size_t ncause);
 int  rules_hold_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, Sais__Evidence *const *cause,
                        size_t ncause, unsigned char *kept, size_t *keptlen);

@@ -20,8 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rules_hold_config(const sais_config_t *cfg, bool *hold, char *err, size_t errlen)
+int rules_hold_config(const sais_config_t *cfg, bool *hold, size_t *slice, char *err, size_t errlen)
 {
+    int64_t n = sais_config_int(cfg, "rules.hold_slice");
+    if (n < 1 || n > 100000) {
+        snprintf(err, errlen, "rules.hold_slice is '%s': it takes a number of households from 1 to 100000",
+                 sais_config_get(cfg, "rules.hold_slice") ? sais_config_get(cfg, "rules.hold_slice") : "");
+        return -1;
+    }
+    *slice = (size_t)n;
     const char *v = sais_config_get(cfg, "rules.outreach");
     if (v == NULL || strcmp(v, "on") == 0) {
         *hold = false;
@@ -168,8 +175,7 @@ static int drain_fn(MDB_txn *txn, void *vctx)
 void rules_hold_drain(sais_svc_t *svc)
 {
     rules_state_t *st = sais_svc_state(svc);
-    int64_t slice = sais_config_int(sais_svc_config(svc), "rules.hold_slice");
-    drain_ctx_t c = {svc, slice > 0 ? (size_t)slice : 1000, 0, false};
+    drain_ctx_t c = {svc, st->hold_slice, 0, false};
     int rc = sais_svc_write(svc, drain_fn, &c);
     if (rc != 0) {
         sais_error("deciding the households held while outreach was held failed (%d); trying again", rc);

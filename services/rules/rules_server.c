@@ -222,7 +222,7 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
     }
     sais_info("policy catalogue: %zu policies from %s", rules_catalog_size(st->catalog),
               sais_config_get(sais_svc_config(svc), "rules.policies_dir"));
-    if (rules_hold_config(sais_svc_config(svc), &st->hold, err, errlen) != 0) {
+    if (rules_hold_config(sais_svc_config(svc), &st->hold, &st->hold_slice, err, errlen) != 0) {
         rules_catalog_destroy(&st->catalog);
         free(st);
         return -1;

@@ -10,7 +10,8 @@ After the release B has the same live entitlements (household, policy, amount, s
 same open proactive cases as A, but none of A's noise from the half-loaded registry: no
 entitlement granted and stopped again, no proactive case withdrawn, no "stopped" SMS. An
 entitlement decided on release names the feed records of the changes held as its evidence.
-A value of rules.outreach other than on or hold stops `sais up` with the key named."""
+A value of rules.outreach other than on or hold, or a rules.hold_slice below 1, stops
+`sais up` with the key and the value named."""
 import collections
 import json
 import os
@@ -71,17 +72,17 @@ def metric(c, name):
     return None
 
 
-def check_bad_value():
-    tmp = tempfile.mkdtemp(prefix="sais-hold-bad-")
-    try:
-        c = Cluster(mode="embedded", extra_config={"rules.outreach": "sometimes"}, data_dir=tmp)
-        r = subprocess.run([BIN, "up", "--config", c.cfg], capture_output=True, text=True, timeout=60)
-        out = r.stdout + r.stderr
-        R.check(r.returncode != 0 and "rules.outreach" in out and "sometimes" in out,
-                "rules.outreach = sometimes: sais up refuses to start and names the key and the value (%d: %s)"
-                % (r.returncode, out.strip().splitlines()[-1:] if out.strip() else ""))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def check_bad_values():
+    for key, value in (("rules.outreach", "sometimes"), ("rules.hold_slice", "0")):
+        tmp = tempfile.mkdtemp(prefix="sais-hold-bad-")
+        try:
+            c = Cluster(mode="embedded", extra_config={key: value}, data_dir=tmp)
+            r = subprocess.run([BIN, "up", "--config", c.cfg], capture_output=True, text=True, timeout=60)
+            out = r.stdout + r.stderr
+            R.check(r.returncode != 0 and key in out and "'%s'" % value in out,
+                    "%s = %s: sais up refuses to start and names the key and the value (%d)" % (key, value, r.returncode))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
@@ -166,7 +167,7 @@ def main():
                 finally:
                     c.cleanup()
         shutil.rmtree(gen, ignore_errors=True)
-    check_bad_value()
+    check_bad_values()
     R.finish()
 
 
