@@ -175,26 +175,14 @@ fail:
     return -1;
 }
 
-bool verify_picture_equal(const Ver__Picture *a, const Ver__Picture *b)
+uint8_t *verify_picture_pack_stored(const Ver__Picture *pic, size_t *len)
 {
-    if (!a || !b)
-        return a == b;
-    /* shallow copies share the members; only the top-level version differs */
-    Ver__Picture ca = *a, cb = *b;
-    ca.version = cb.version = 0;
-    size_t la = ver__picture__get_packed_size(&ca), lb = ver__picture__get_packed_size(&cb);
-    if (la != lb)
-        return false;
-    if (la == 0)
-        return true;
-    uint8_t *ba = malloc(la), *bb = malloc(lb);
-    bool same = false;
-    if (ba && bb) {
-        ver__picture__pack(&ca, ba);
-        ver__picture__pack(&cb, bb);
-        same = memcmp(ba, bb, la) == 0;
-    }
-    free(ba);
-    free(bb);
-    return same;
+    /* a shallow copy: only the top-level version differs */
+    Ver__Picture c = *pic;
+    c.version = 0;
+    *len = ver__picture__get_packed_size(&c);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        ver__picture__pack(&c, buf);
+    return buf;
 }

@@ -39,8 +39,10 @@ int verify_picture_compute(const char *household_id, const char *region,
  * The struct itself is not freed. Idempotent. */
 void verify_picture_clear(Ver__Picture *pic);
 
-/* True if the two pictures are the same in every field but `version`. NULL equals only
- * NULL. False also when memory runs out (the cautious answer: "it changed"). */
-bool verify_picture_equal(const Ver__Picture *a, const Ver__Picture *b);
+/* The picture as verify stores it: packed with version 0 (the change counter is kept apart),
+ * so two pictures are the same in every field but `version` exactly when these bytes are
+ * equal (protobuf-c packs deterministically). malloc'd, *len its length; NULL when memory
+ * runs out. */
+uint8_t *verify_picture_pack_stored(const Ver__Picture *pic, size_t *len);
 
 #endif

@@ -420,14 +420,9 @@ static int refresh_household(sais_svc_t *svc, MDB_txn *txn, dirty_t *d, verify_p
     }
     uint8_t *buf = NULL;
     size_t n = 0;
-    if (!gone) {
-        pic.version = 0;
-        n = ver__picture__get_packed_size(&pic);
-        if (!(buf = malloc(n ? n : 1))) {
-            verify_picture_clear(&pic);
-            return ENOMEM;
-        }
-        ver__picture__pack(&pic, buf);
+    if (!gone && !(buf = verify_picture_pack_stored(&pic, &n))) {
+        verify_picture_clear(&pic);
+        return ENOMEM;
     }
     if (gone || !had || oldv.mv_size != n || memcmp(oldv.mv_data, buf, n) != 0) {
         uint64_t version = 0;
