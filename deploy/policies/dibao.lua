@@ -7,11 +7,12 @@
 
 -- Counted members not supported as tekun: how many, their income, and how many were left out.
 local function dibao_members(h, d)
-  local tekun = d.tekun.persons
+  -- Most households have no one supported as tekun: then no member's id needs looking up.
+  local tekun = d.tekun.count > 0 and d.tekun.persons
   local n, income, left_out = 0, 0, 0
   for _, m in ipairs(h.members) do
     if m.counted then
-      if tekun[m.id_number] then
+      if tekun and tekun[m.id_number] then
         left_out = left_out + 1
       else
         n = n + 1

@@ -5,10 +5,10 @@
 -- medical and education aid. Members supported as tekun are left out as dibao leaves them out.
 
 local function counted_without_tekun(h, d)
-  local tekun = d.tekun.persons
+  local tekun = d.tekun.count > 0 and d.tekun.persons
   local n, income = 0, 0
   for _, m in ipairs(h.members) do
-    if m.counted and not tekun[m.id_number] then
+    if m.counted and not (tekun and tekun[m.id_number]) then
       n = n + 1
       income = income + m.income_monthly_avg
     end

@@ -17,10 +17,27 @@ end
 
 -- "Zhou (age 86), Wang (age 76)", as a function: details are formatted only when an
 -- explanation is wanted, so a simulation over every household never builds these strings.
-local function describe(ms, what)
+-- The counted members in one of facts' groups: "unable", "supported" (unable, income below
+-- the line) or "able".
+local function members(h, p, group)
+  local line = p["dibao.line"]
+  local out = {}
+  for _, m in ipairs(h.members) do
+    if m.counted then
+      local unable = unable_to_work(m, p)
+      if (group == "able" and not unable) or (group == "unable" and unable)
+          or (group == "supported" and unable and m.income_monthly_avg < line) then
+        out[#out + 1] = m
+      end
+    end
+  end
+  return out
+end
+
+local function describe(h, p, group, what)
   return function()
     local parts = {}
-    for i, m in ipairs(ms) do
+    for i, m in ipairs(members(h, p, group)) do
       parts[i] = who(m) .. " (" .. what(m) .. ")"
     end
     return table.concat(parts, ", ")
@@ -49,18 +66,20 @@ policy {
              "tekun.support_pct" },
   automatic = false,   -- a proactive finding goes to a caseworker
 
+  -- Counts only: most households fail the first clause, and a brief evaluation (simulate) reads
+  -- no explanation, so the member lists are built only where one is shown (`members`).
   facts = function(h, p, d)
     local line = p["dibao.line"]
-    local unable, supported, able = {}, {}, {}
+    local unable, supported, able = 0, 0, 0
     for _, m in ipairs(h.members) do
       if m.counted then
         if unable_to_work(m, p) then
-          unable[#unable + 1] = m
+          unable = unable + 1
           if m.income_monthly_avg < line then
-            supported[#supported + 1] = m
+            supported = supported + 1
           end
         else
-          able[#able + 1] = m
+          able = able + 1
         end
       end
     end
@@ -69,25 +88,25 @@ policy {
 
   clauses = {
     { "a member unable to work", function(h, p, d, f)
-        if #f.unable == 0 then
+        if f.unable == 0 then
           return false, "no counted member is %d or older, under %d or of disability grade 1-%d",
                  p["tekun.age_old"], p["tekun.age_young"], p["tekun.severe_grade"]
         end
-        return true, "unable to work: %s", describe(f.unable, age_or_grade)
+        return true, "unable to work: %s", describe(h, p, "unable", age_or_grade)
       end },
     { "no income source", function(h, p, d, f)
         local line = p["dibao.line"]
-        if #f.supported > 0 then
-          return true, "income below the line %m: %s", line, describe(f.supported, income)
+        if f.supported > 0 then
+          return true, "income below the line %m: %s", line, describe(h, p, "supported", income)
         end
-        if #f.unable == 0 then
+        if f.unable == 0 then
           return false, "no member unable to work"
         end
-        return false, "income not below the line %m: %s", line, describe(f.unable, income)
+        return false, "income not below the line %m: %s", line, describe(h, p, "unable", income)
       end },
     { "no other member able to work", function(h, p, d, f)
-        if #f.able > 0 then
-          return false, "able to work: %s", describe(f.able, age_or_grade)
+        if f.able > 0 then
+          return false, "able to work: %s", describe(h, p, "able", age_or_grade)
         end
         return true, "no counted member is able to work"
       end },
@@ -95,13 +114,13 @@ policy {
 
   beneficiaries = function(h, p, d, f)
     local ids = {}
-    for i, m in ipairs(f.supported) do
+    for i, m in ipairs(members(h, p, "supported")) do
       ids[i] = m.id_number
     end
     return ids
   end,
 
   amount = function(h, p, d, f)
-    return muldiv(p["dibao.line"], p["tekun.support_pct"], 100) * #f.supported
+    return muldiv(p["dibao.line"], p["tekun.support_pct"], 100) * f.supported
   end,
 }
