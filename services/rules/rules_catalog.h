@@ -75,7 +75,7 @@ struct rules_catalog_t {
     uint32_t           *member_strs;   /* member_pool entries */
     uint32_t            hh_strs;
 
-    unsigned char digest[16];     /* of the sources and limits: what decisions depend on */
+    unsigned char digest[RULES_CATALOG_DIGEST]; /* of the sources and limits: what decisions depend on */
 
     rules_param_set_t cache[RULES_PARAM_CACHE];
     uint64_t          cache_clock;

@@ -695,6 +695,11 @@ void rules_catalog_destroy(rules_catalog_t **self_p)
 
 /* ---- metadata -------------------------------------------------------------------------------- */
 
+const unsigned char *rules_catalog_digest(const rules_catalog_t *self)
+{
+    return self->digest;
+}
+
 size_t rules_catalog_size(const rules_catalog_t *self)
 {
     return self ? self->npolicies : 0;

@@ -83,6 +83,11 @@ typedef struct {
     int64_t            value;    /* the base value (no region override) */
 } rules_param_t;
 
+/* The catalogue's digest (RULES_CATALOG_DIGEST bytes, owned by the catalogue): equal digests
+ * decide alike. Its sources, parameter values and step limit; not where they were read from. */
+#define RULES_CATALOG_DIGEST 16
+const unsigned char *rules_catalog_digest(const rules_catalog_t *self);
+
 /* Number of policies; the i-th in catalogue order (NULL past the end); index by id or -1. */
 size_t rules_catalog_size(const rules_catalog_t *self);
 const rules_policy_info_t *rules_catalog_policy(const rules_catalog_t *self, size_t i);

@@ -98,11 +98,17 @@ rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t 
 
 #define REDECIDE_KEY   "redecide"
 #define REDECIDE_SLICE 500
+/* The digest of the catalogue the stored decisions are (or are being) made under. */
+#define CATALOGUE_KEY  "catalogue"
 
 static int redecide_start_fn(MDB_txn *txn, void *vctx)
 {
     sais_svc_t *svc = vctx;
-    return sais_put(txn, sais_svc_dbi(svc, "_meta"), REDECIDE_KEY, strlen(REDECIDE_KEY), "", 0);
+    rules_state_t *st = sais_svc_state(svc);
+    MDB_dbi meta = sais_svc_dbi(svc, "_meta");
+    int rc = sais_put(txn, meta, REDECIDE_KEY, strlen(REDECIDE_KEY), "", 0);
+    return rc ? rc : sais_put(txn, meta, CATALOGUE_KEY, strlen(CATALOGUE_KEY),
+                              rules_catalog_digest(st->catalog), RULES_CATALOG_DIGEST);
 }
 
 int rules_redecide_start(sais_svc_t *svc)
@@ -197,13 +203,63 @@ static void on_tick(sais_svc_t *svc)
         sais_svc_tick_again(svc);
 }
 
+typedef enum { CAT_SAME, CAT_FIRST, CAT_CHANGED } catalogue_seen_t;
+
+typedef struct {
+    sais_svc_t      *svc;
+    catalogue_seen_t seen;
+} start_ctx_t;
+
+/* Is a re-decision under way, and were the stored decisions made under this catalogue? */
 static int redecide_pending_fn(MDB_txn *txn, void *vctx)
 {
-    sais_svc_t *svc = vctx;
+    start_ctx_t *c = vctx;
+    rules_state_t *st = sais_svc_state(c->svc);
+    MDB_dbi meta = sais_svc_dbi(c->svc, "_meta");
     MDB_val v;
-    int rc = sais_get(txn, sais_svc_dbi(svc, "_meta"), REDECIDE_KEY, strlen(REDECIDE_KEY), &v);
-    ((rules_state_t *)sais_svc_state(svc))->redeciding = rc == 0;
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    int rc = sais_get(txn, meta, REDECIDE_KEY, strlen(REDECIDE_KEY), &v);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    st->redeciding = rc == 0;
+    rc = sais_get(txn, meta, CATALOGUE_KEY, strlen(CATALOGUE_KEY), &v);
+    if (rc == 0) {
+        c->seen = v.mv_size == RULES_CATALOG_DIGEST
+                          && memcmp(v.mv_data, rules_catalog_digest(st->catalog), RULES_CATALOG_DIGEST) == 0
+                      ? CAT_SAME : CAT_CHANGED;
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    /* No digest: a new store, or one kept before digests were. Pictures say which. */
+    MDB_stat ms;
+    if ((rc = mdb_stat(txn, sais_svc_dbi(c->svc, RULES_DB_PICTURES), &ms)) != 0)
+        return rc;
+    c->seen = ms.ms_entries == 0 ? CAT_FIRST : CAT_CHANGED;
+    return 0;
+}
+
+static int catalogue_note_fn(MDB_txn *txn, void *vctx)
+{
+    sais_svc_t *svc = vctx;
+    return sais_put(txn, sais_svc_dbi(svc, "_meta"), CATALOGUE_KEY, strlen(CATALOGUE_KEY),
+                    rules_catalog_digest(((rules_state_t *)sais_svc_state(svc))->catalog),
+                    RULES_CATALOG_DIGEST);
+}
+
+/* Policy files edited while SAIS was stopped take effect for everyone, as a reload's would:
+ * a changed line is not left waiting for each household's next change of facts. */
+static int catalogue_check(sais_svc_t *svc)
+{
+    start_ctx_t c = {svc, CAT_SAME};
+    if (sais_store_read(sais_svc_store(svc), redecide_pending_fn, &c) != 0)
+        return -1;
+    if (c.seen == CAT_FIRST)
+        return sais_svc_write(svc, catalogue_note_fn, svc) == 0 ? 0 : -1;
+    if (c.seen == CAT_SAME)
+        return 0;
+    sais_warn("the policy catalogue differs from the one the stored decisions were made under: "
+              "every household will be decided again");
+    return rules_redecide_start(svc) == 0 ? 0 : -1;
 }
 
 static int on_start(sais_svc_t *svc, char *err, size_t errlen)
@@ -233,8 +289,8 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
         snprintf(err, errlen, "could not index the stored entitlements by household");
         return -1;
     }
-    if (sais_store_read(sais_svc_store(svc), redecide_pending_fn, svc) != 0) {
-        snprintf(err, errlen, "cannot read the re-decision position");
+    if (catalogue_check(svc) != 0) {
+        snprintf(err, errlen, "cannot read or schedule the re-decision under the policy catalogue");
         return -1;
     }
     if (rules_hold_start(svc) != 0) {

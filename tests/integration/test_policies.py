@@ -580,6 +580,34 @@ def part_sighup():
         R.check(c.procs["up"].poll() is None, "the process keeps running")
         st, res = evaluate(c, {"household_id": HA})
         R.check(st == 200 and by_policy(res)["dibao"]["eligible"] is True, "and the catalogue it had keeps answering")
+
+        # The line put back to 1200.00 while SAIS is stopped, not reloaded: on start rules sees
+        # a catalogue other than the one its decisions were made under and decides everyone
+        # again, so HA's proactive dibao case (opened at 1300.00) is withdrawn with no new data.
+        # (Before, the old decisions stood until each household's facts next changed.)
+        def ha_cases(status):
+            st, b, _ = c.http.get("/v1/applications?status=%s&limit=1000" % status)
+            return [a for a in b.get("items", []) if a.get("household_id") == HA and a.get("channel") == "proactive"] \
+                if st == 200 else []
+        R.check(bool(wait_for(lambda: ha_cases("pending_review"), 30)),
+                "at 1300.00 HA was found: a proactive dibao case waits for review")
+        c.quiescent(timeout=60)
+        edit(params, "order {{", "order {")
+        edit(params, '["dibao.line"]                    = yuan "1300.00"', '["dibao.line"]                    = yuan "1200.00"')
+        c.stop()
+        c.start()
+        R.check(bool(wait_for(lambda: ha_cases("rejected") and not ha_cases("pending_review"), 30)),
+                "restarted with the line edited back to 1200.00, HA's case is withdrawn (closed as rejected by "
+                "rules) without any new data")
+        with open(os.path.join(tmp, "up.log"), "rb") as f:
+            R.check("decided again" in f.read().decode(errors="replace"),
+                    "the log says every household is decided again under the changed catalogue")
+        c.stop()
+        c.start()
+        c.quiescent(timeout=60)
+        with open(os.path.join(tmp, "up.log"), "rb") as f:
+            R.check(f.read().decode(errors="replace").count("differs from the one the stored decisions") == 1,
+                    "a restart with the same catalogue decides nobody again")
     finally:
         try:
             c.stop()
