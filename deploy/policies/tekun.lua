@@ -20,7 +20,7 @@ end
 -- The counted members in one of facts' groups: "unable", "supported" (unable, income below
 -- the line) or "able".
 local function members(h, p, group)
-  local line = p["dibao.line"]
+  local line = group == "supported" and p["dibao.line"]
   local out = {}
   for _, m in ipairs(h.members) do
     if m.counted then
@@ -67,23 +67,21 @@ policy {
   automatic = false,   -- a proactive finding goes to a caseworker
 
   -- Counts only: most households fail the first clause, and a brief evaluation (simulate) reads
-  -- no explanation, so the member lists are built only where one is shown (`members`).
+  -- no explanation, so the member lists are built only where one is shown (`members`). The
+  -- line is read only where income matters (a what-if of the line then re-evaluates only the
+  -- households whose decision read it).
   facts = function(h, p, d)
-    local line = p["dibao.line"]
-    local unable, supported, able = 0, 0, 0
+    local unable, able = 0, 0
     for _, m in ipairs(h.members) do
       if m.counted then
         if unable_to_work(m, p) then
           unable = unable + 1
-          if m.income_monthly_avg < line then
-            supported = supported + 1
-          end
         else
           able = able + 1
         end
       end
     end
-    return { unable = unable, supported = supported, able = able }
+    return { unable = unable, able = able }
   end,
 
   clauses = {
@@ -96,7 +94,7 @@ policy {
       end },
     { "no income source", function(h, p, d, f)
         local line = p["dibao.line"]
-        if f.supported > 0 then
+        if #members(h, p, "supported") > 0 then
           return true, "income below the line %m: %s", line, describe(h, p, "supported", income)
         end
         if f.unable == 0 then
@@ -121,6 +119,6 @@ policy {
   end,
 
   amount = function(h, p, d, f)
-    return muldiv(p["dibao.line"], p["tekun.support_pct"], 100) * f.supported
+    return muldiv(p["dibao.line"], p["tekun.support_pct"], 100) * #members(h, p, "supported")
   end,
 }

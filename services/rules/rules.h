@@ -65,19 +65,23 @@ int rules_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic,
  * application.approved) with the given origin. */
 int rules_approve(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const char *origin,
                   char *const *policies, size_t npolicies);
-/* Sum of one-off grants of `policy` to `hh` in the 365 days up to today, fen. */
+/* Sum of one-off grants of `policy` to `hh` in the 365 days up to today, fen. _at with a cursor
+ * the caller opened on RULES_DB_ONEOFF in txn (a scan over many households keeps one). */
 int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *policy, int64_t *out);
+int rules_paid_12m_at(sais_svc_t *svc, MDB_txn *txn, MDB_cursor *oneoff, const char *hh, const char *policy,
+                      int64_t *out);
 /* Loads the catalogue named by config rules.policies_dir; NULL and "file:line: why" on error. */
 rules_catalog_t *rules_load_catalog(const sais_config_t *cfg, char *err, size_t errlen);
 
 /* rules_kept.c: each household's brief decisions as rules_decide found them, kept inside its
  * stored picture (a protobuf field the picture does not define, tag RULES_KEPT_TAG), so that
- * simulate evaluates only the "after" side. encode gives the record's length, 0 when the
+ * simulate evaluates only the "after" side, and only the policies whose decision read a
+ * parameter the what-if changes. encode gives the record's length, 0 when the
  * results are not to be kept (an error, too many policies); read gives 0 and fills `before`
  * (n = the catalogue's size) only when the record in the unpacked picture was made from the
  * same inputs (rules_inputs_key), MDB_NOTFOUND otherwise. */
 #define RULES_KEPT_MAX   64
-#define RULES_KEPT_BYTES (10 + 9 * RULES_KEPT_MAX)
+#define RULES_KEPT_BYTES (10 + 19 * RULES_KEPT_MAX)
 #define RULES_KEPT_TAG   1000
 size_t rules_kept_encode(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,
                          const rules_result_t *results, size_t n, unsigned char out[RULES_KEPT_BYTES]);

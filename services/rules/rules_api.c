@@ -146,7 +146,9 @@ typedef struct {
     size_t       n;
 } paid_t;
 
-static int paid_history(sais_svc_t *svc, MDB_txn *txn, const rules_catalog_t *cat, const char *hh, paid_t *out)
+/* oneoff: a cursor on RULES_DB_ONEOFF to use, or NULL to open one per policy */
+static int paid_history(sais_svc_t *svc, MDB_txn *txn, MDB_cursor *oneoff, const rules_catalog_t *cat,
+                        const char *hh, paid_t *out)
 {
     out->n = 0;
     for (size_t i = 0; i < rules_catalog_size(cat) && out->n < PAID_MAX; i++) {
@@ -154,7 +156,8 @@ static int paid_history(sais_svc_t *svc, MDB_txn *txn, const rules_catalog_t *ca
         if (pi->kind != RULES_KIND_ONE_OFF)
             continue;
         int64_t sum = 0;
-        int rc = rules_paid_12m(svc, txn, hh, pi->id, &sum);
+        int rc = oneoff ? rules_paid_12m_at(svc, txn, oneoff, hh, pi->id, &sum)
+                        : rules_paid_12m(svc, txn, hh, pi->id, &sum);
         if (rc != 0)
             return rc;
         out->v[out->n].policy = pi->id;
@@ -253,7 +256,7 @@ int rules_policies_evaluate(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *
         }
     }
     paid_t paid;
-    if ((rc = paid_history(svc, txn, st->catalog, pic->household_id, &paid)) != 0)
+    if ((rc = paid_history(svc, txn, NULL, st->catalog, pic->household_id, &paid)) != 0)
         goto out;
     rules_history_t hist = {paid.v, paid.n};
     rules_eval_opts_t opts = {.policies = nids ? ids : NULL, .npolicies = nids};
@@ -334,8 +337,10 @@ static int sim_scan(MDB_txn *txn, void *vctx)
     char err[256];
     rules_result_t *before = calloc(w->np ? w->np : 1, sizeof *before);
     rules_result_t *after = calloc(w->np ? w->np : 1, sizeof *after);
-    MDB_cursor *cur = NULL;
+    MDB_cursor *cur = NULL, *oneoff = NULL;
     int rc = (!before || !after) ? ENOMEM : mdb_cursor_open(txn, sais_svc_dbi(w->svc, RULES_DB_PICTURES), &cur);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, sais_svc_dbi(w->svc, RULES_DB_ONEOFF), &oneoff);
     MDB_val k, v;
     size_t i = 0;
     sais_arena_t arena;   /* each picture is unpacked into it and dropped at once */
@@ -354,7 +359,7 @@ static int sim_scan(MDB_txn *txn, void *vctx)
         bool in = sais_req_sees_region(w->req, pic->region)
                   && (w->nreg == 0 || sais_region_in_scope(pic->region, w->regions, w->nreg));
         paid_t paid = {.n = 0};
-        if (in && (rc = paid_history(w->svc, txn, w->cat, pic->household_id, &paid)) != 0)
+        if (in && (rc = paid_history(w->svc, txn, oneoff, w->cat, pic->household_id, &paid)) != 0)
             break;
         rules_history_t hist = {paid.v, paid.n};
         int known = in ? rules_kept_read(w->cat, pic, &hist, before, w->np) : MDB_NOTFOUND;
@@ -381,6 +386,8 @@ static int sim_scan(MDB_txn *txn, void *vctx)
     }
     if (cur)
         mdb_cursor_close(cur);
+    if (oneoff)
+        mdb_cursor_close(oneoff);
     sais_arena_release(&arena);
     free(before);
     free(after);

@@ -50,6 +50,7 @@ typedef struct {
     uint64_t stamp;             /* last use, for eviction */
     int64_t *values;            /* nparams resolved values */
     int      ref;               /* Lua array: [policy index + 1] = that policy's params view */
+    int      tracked_ref;       /* ... the same views, each read marked in *cat->track */
 } rules_param_set_t;
 
 struct rules_catalog_t {
@@ -76,6 +77,10 @@ struct rules_catalog_t {
     uint32_t            hh_strs;
 
     unsigned char digest[RULES_CATALOG_DIGEST]; /* of the sources and limits: what decisions depend on */
+
+    /* While a policy runs with watched parameters: the bits of its declared parameters read
+     * so far (bit k = its k-th, k >= 63 all on bit 63). NULL when nothing watches. */
+    uint64_t         *track;
 
     rules_param_set_t cache[RULES_PARAM_CACHE];
     uint64_t          cache_clock;
@@ -139,8 +144,12 @@ void rules_view_fill(lua_State *L, rules_catalog_t *cat, const Ver__Picture *pic
 /* The evaluation of the filled household is over: its picture is no longer read. */
 void rules_view_done(rules_catalog_t *cat);
 /* The registry ref of a Lua array: [policy index + 1] = that policy's params view, for the
- * resolved `values`. Cached; valid until the next call. */
-int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values);
+ * resolved `values`. Cached; valid until the next call. With `tracked`, each read of a
+ * parameter through a view also sets its bit in *cat->track (when not NULL). */
+int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values, bool tracked);
+
+/* Bit of a policy's k-th declared parameter in a read or differ mask. */
+#define RULES_PARAM_BIT(k) ((uint64_t) 1 << ((k) < 63 ? (k) : 63))
 /* Empties policy p's beneficiary set. */
 void rules_view_clear_persons(lua_State *L, rules_policy_t *p);
 /* Publishes policy p's decision to the policies that need it. Does not allocate. */

@@ -17,20 +17,18 @@ static int key2(char *buf, size_t len, const char *a, const char *b)
     return (n > 0 && (size_t)n < len) ? n : -1;
 }
 
-int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *policy, int64_t *out)
+int rules_paid_12m_at(sais_svc_t *svc, MDB_txn *txn, MDB_cursor *oneoff, const char *hh, const char *policy,
+                      int64_t *out)
 {
     char prefix[200];
     int n = snprintf(prefix, sizeof prefix, "%s|%s|", hh, policy);
     *out = 0;
     if (n <= 0 || (size_t)n >= sizeof prefix)
         return 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_ONEOFF), &cur);
-    if (rc != 0)
-        return rc;
     long today = sais_clock_today();
     MDB_val k = {(size_t)n, prefix}, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    int rc;
+    for (rc = mdb_cursor_get(oneoff, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(oneoff, &k, &v, MDB_NEXT)) {
         if (k.mv_size <= (size_t)n || memcmp(k.mv_data, prefix, (size_t)n) != 0)
             break;
         const char *id = (const char *)k.mv_data + n;
@@ -46,8 +44,19 @@ int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *po
             *out += e->amount;
         rul__entitlement__free_unpacked(e, NULL);
     }
-    mdb_cursor_close(cur);
     return (rc == 0 || rc == MDB_NOTFOUND) ? 0 : rc;
+}
+
+int rules_paid_12m(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *policy, int64_t *out)
+{
+    MDB_cursor *cur;
+    *out = 0;
+    int rc = mdb_cursor_open(txn, sais_svc_dbi(svc, RULES_DB_ONEOFF), &cur);
+    if (rc != 0)
+        return rc;
+    rc = rules_paid_12m_at(svc, txn, cur, hh, policy, out);
+    mdb_cursor_close(cur);
+    return rc;
 }
 
 typedef struct {

@@ -30,11 +30,17 @@ typedef struct {
     size_t                 next;       /* the policy being evaluated */
     bool                   failed[RULES_MAX_POLICIES];
     bool                   oom;
+    bool                   track;      /* note which parameters each decision read */
+    uint64_t               reads;      /* ... of the policy running (cat->track points here) */
     /* what-if: the second pass reuses the first one's results where nothing it reads differs */
     const rules_result_t  *prev;       /* the first pass's results, or NULL */
     bool                   prev_kept;  /* ... kept from an earlier evaluation: not in Lua */
     bool                   differs[RULES_MAX_POLICIES];   /* its own parameters differ */
+    uint64_t               differ_bits[RULES_MAX_POLICIES];  /* ... which (RULES_PARAM_BIT) */
     bool                   changed[RULES_MAX_POLICIES];   /* its decision may differ */
+    /* a kept decision reused but not yet shown to Lua: published when a policy that needs
+     * it runs (most are needed by none that runs again) */
+    bool                   unpublished[RULES_MAX_POLICIES];
 } household_t;
 
 static rules_result_t *result_for(household_t *ev, size_t i)
@@ -189,6 +195,12 @@ static void run_policy(lua_State *L, household_t *ev, size_t i)
     rules_result_t *res = result_for(ev, i);
     bool brief = is_brief(ev, i);
     int base = lua_gettop(L);
+    /* What the decision read: facts and the clauses up to the first that failed (the rest
+     * cannot change it), or everything when all passed. Details are built after it is taken. */
+    ev->reads = 0;
+    ev->cat->track = ev->track ? &ev->reads : NULL;
+    uint64_t decided_reads = 0;
+    bool decided = false;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ev->cat->hh_view_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ev->params_ref);
     lua_rawgeti(L, -1, (lua_Integer) i + 1);
@@ -223,6 +235,10 @@ static void run_policy(lua_State *L, household_t *ev, size_t i)
                        lua_gettop(L) > top + 1 ? luaL_typename(L, top + 2) : "nothing");
         bool passed = lua_toboolean(L, top + 1);
         all = all && passed;
+        if (!passed && !decided) {
+            decided_reads = ev->reads;
+            decided = true;
+        }
         if (!brief) {
             rules_clause_t *c = &res->clauses[res->nclauses++];   /* zeroed: safe to free */
             c->passed = passed;
@@ -263,6 +279,8 @@ static void run_policy(lua_State *L, household_t *ev, size_t i)
         } else
             res->automatic = p->automatic;
     }
+    res->params_read = decided ? decided_reads : ev->reads;
+    ev->cat->track = NULL;
     lua_settop(L, base);
 }
 
@@ -327,9 +345,12 @@ static void start_result(household_t *ev, size_t i)
 static bool must_rerun(const household_t *ev, size_t i)
 {
     const rules_policy_t *p = &ev->cat->policies[i];
-    /* a kept result has no beneficiary set, and a later policy may read it */
-    bool rerun = ev->differs[i]
-                 || (ev->prev_kept && p->beneficiaries_ref != LUA_NOREF && ev->prev[i].eligible);
+    const rules_result_t *prev = &ev->prev[i];
+    /* Only a parameter the first decision read can change it (an error may have stopped
+     * before reading the one that matters: any differing parameter then). A kept result has
+     * no beneficiary set, and a later policy may read it. */
+    bool own = prev->error != NULL ? ev->differs[i] : (ev->differ_bits[i] & prev->params_read) != 0;
+    bool rerun = own || (ev->prev_kept && p->beneficiaries_ref != LUA_NOREF && prev->eligible);
     for (size_t k = 0; k < p->nneeds && !rerun; k++)
         rerun = ev->changed[p->needs[k]];
     return rerun;
@@ -376,12 +397,22 @@ static int run_policies(lua_State *L)
         if (ev->prev && !must_rerun(ev, i)) {
             reuse_result(L, ev, i);
             if (ev->prev_kept) {   /* Lua still holds the previous household's decision */
-                rules_view_clear_persons(L, &cat->policies[i]);
-                publish(L, ev, i);
+                if (ev->slot[i] != NULL) {
+                    ev->unpublished[i] = true;
+                } else {           /* the scratch result is gone by the time it is needed */
+                    rules_view_clear_persons(L, &cat->policies[i]);
+                    publish(L, ev, i);
+                }
             }
             continue;
         }
         rules_policy_t *p = &cat->policies[i];
+        for (size_t k = 0; k < p->nneeds; k++)
+            if (ev->unpublished[p->needs[k]]) {
+                rules_view_clear_persons(L, &cat->policies[p->needs[k]]);
+                publish(L, ev, p->needs[k]);
+                ev->unpublished[p->needs[k]] = false;
+            }
         start_result(ev, i);
         rules_view_clear_persons(L, p);
         const char *need_failed = NULL;
@@ -412,7 +443,7 @@ static int run_policies(lua_State *L)
 /* One pass over the catalogue; a failing policy is recorded and the pass goes on after it. */
 static void run_pass(lua_State *L, household_t *ev)
 {
-    ev->params_ref = rules_view_params(L, ev->cat, ev->values);
+    ev->params_ref = rules_view_params(L, ev->cat, ev->values, ev->track);
     ev->next = 0;
     while (ev->next < ev->cat->npolicies) {
         lua_pushcfunction(L, run_policies);
@@ -499,9 +530,11 @@ int rules_evaluate(rules_catalog_t *self, const Ver__Picture *pic, const rules_h
     if (rules_params_resolve(self, pic->region, ov, nov, self->scratch, err, errlen) != 0)
         return -1;
     household_t *ev = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch,
-                                      .brief = opts && opts->brief, .run = run, .slot = slot };
+                                      .brief = opts && opts->brief, .run = run, .slot = slot,
+                                      .track = true };
     char lerr[256];
     int rc = rules_lua_protect(self->lua, evaluate_household, ev, lerr, sizeof lerr);
+    self->track = NULL;   /* a policy that raised left it pointing into ev */
     rules_view_done(self);
     rules_result_clear(&ev->scratch);
     if (rc != 0 || ev->oom) {
@@ -529,13 +562,17 @@ static int evaluate_pair(lua_State *L)
     return 0;
 }
 
-/* Which policies the "after" pass must evaluate again: those whose own parameters differ. */
+/* Which of each policy's own parameters differ between the passes; the "after" pass
+ * evaluates a policy again when its first decision read one of them (must_rerun). */
 static void mark_differing(rules_catalog_t *self, household_t *a)
 {
     for (size_t i = 0; i < self->npolicies; i++) {
         const rules_policy_t *p = &self->policies[i];
-        for (size_t k = 0; k < p->nparams && !a->differs[i]; k++)
-            a->differs[i] = self->scratch[p->params[k]] != self->scratch2[p->params[k]];
+        for (size_t k = 0; k < p->nparams; k++)
+            if (self->scratch[p->params[k]] != self->scratch2[p->params[k]]) {
+                a->differs[i] = true;
+                a->differ_bits[i] |= RULES_PARAM_BIT(k);
+            }
     }
 }
 
@@ -563,7 +600,7 @@ static int whatif(rules_catalog_t *self, const Ver__Picture *pic, const rules_hi
         || rules_params_resolve(self, pic->region, ov, nov, self->scratch2, err, errlen) != 0)
         return -1;
     household_t *b = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch,
-                                     .brief = true, .run = run, .slot = slot_b };
+                                     .brief = true, .run = run, .slot = slot_b, .track = true };
     household_t *a = &(household_t){ .cat = self, .pic = pic, .hist = hist, .values = self->scratch2,
                                      .brief = true, .run = run, .slot = slot_a,
                                      .prev = kept ? kept : before, .prev_kept = kept != NULL };
@@ -571,6 +608,7 @@ static int whatif(rules_catalog_t *self, const Ver__Picture *pic, const rules_hi
     pair_t pair = { kept ? NULL : b, a };
     char lerr[256];
     int rc = rules_lua_protect(self->lua, evaluate_pair, &pair, lerr, sizeof lerr);
+    self->track = NULL;   /* a policy that raised left it pointing into b */
     rules_view_done(self);
     rules_result_clear(&b->scratch);
     rules_result_clear(&a->scratch);
@@ -621,15 +659,21 @@ void rules_result_clear(rules_result_t *r)
 {
     if (r == NULL)
         return;
-    for (size_t j = 0; r->clauses && j < r->nclauses; j++) {
-        free(r->clauses[j].clause);
-        free(r->clauses[j].detail);
+    /* Brief results (simulate: a dozen per household) own nothing: no calls for them. */
+    if (r->clauses) {
+        for (size_t j = 0; j < r->nclauses; j++) {
+            free(r->clauses[j].clause);
+            free(r->clauses[j].detail);
+        }
+        free(r->clauses);
     }
-    free(r->clauses);
-    for (size_t k = 0; r->beneficiaries && k < r->nbeneficiaries; k++)
-        free(r->beneficiaries[k]);
-    free(r->beneficiaries);
-    free(r->error);
+    if (r->beneficiaries) {
+        for (size_t k = 0; k < r->nbeneficiaries; k++)
+            free(r->beneficiaries[k]);
+        free(r->beneficiaries);
+    }
+    if (r->error)
+        free(r->error);
     memset(r, 0, sizeof *r);
 }
 

@@ -11,17 +11,19 @@
  * now (the same catalogue, picture version and payments); a stale or foreign record is never
  * used, the household is evaluated as if there were none.
  *
- * Record: format (1), count, key (8), then per policy in catalogue order flags (1: bit 0
- * eligible, bit 1 automatic) and amount (8, fen). Host byte order: the store is local.
+ * Record: format (2), count, key (8), then per policy in catalogue order flags (1: bit 0
+ * eligible, bit 1 automatic), amount (8, fen) and the parameters the decision read (a varint
+ * of rules_result_t.params_read; mostly one byte). Host byte order: the store is local. A
+ * record of format 1 (no parameters read) is not used: the household is evaluated whole.
  */
 #include "rules.h"
 #include "sais_wire.h"
 
 #include <string.h>
 
-#define KEPT_FORMAT 1
+#define KEPT_FORMAT 2
 #define KEPT_HEADER 10
-#define KEPT_PER    9
+#define KEPT_FIXED  9    /* per policy, before the varint */
 
 size_t rules_kept_encode(rules_catalog_t *cat, const Ver__Picture *pic, const rules_history_t *hist,
                          const rules_result_t *results, size_t n, unsigned char out[RULES_KEPT_BYTES])
@@ -35,12 +37,14 @@ size_t rules_kept_encode(rules_catalog_t *cat, const Ver__Picture *pic, const ru
     out[0] = KEPT_FORMAT;
     out[1] = (unsigned char)n;
     memcpy(out + 2, &key, sizeof key);
+    size_t len = KEPT_HEADER;
     for (size_t i = 0; i < n; i++) {
-        unsigned char *at = out + KEPT_HEADER + KEPT_PER * i;
+        unsigned char *at = out + len;
         at[0] = (unsigned char)((results[i].eligible ? 1 : 0) | (results[i].automatic ? 2 : 0));
         memcpy(at + 1, &results[i].amount, sizeof results[i].amount);
+        len += KEPT_FIXED + sais_wire_varint(at + KEPT_FIXED, results[i].params_read);
     }
-    return KEPT_HEADER + KEPT_PER * n;
+    return len;
 }
 
 /* The record as the unknown field protobuf-c keeps: its bytes after the tag (the length
@@ -147,8 +151,7 @@ int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_h
     /* the length varint, then the record */
     size_t pre = 0;
     uint64_t len = 0;
-    if (sais_wire_read_varint(uf->data, uf->len, &pre, &len) != 0 || len != KEPT_HEADER + KEPT_PER * n
-        || uf->len != pre + len)
+    if (sais_wire_read_varint(uf->data, uf->len, &pre, &len) != 0 || len < KEPT_HEADER || uf->len != pre + len)
         return MDB_NOTFOUND;
     const uint8_t *rec = uf->data + pre;
     if (rec[0] != KEPT_FORMAT || rec[1] != n || rules_inputs_key(cat, pic, hist, &key) != 0)
@@ -156,18 +159,30 @@ int rules_kept_read(rules_catalog_t *cat, const Ver__Picture *pic, const rules_h
     memcpy(&stored, rec + 2, sizeof stored);
     if (stored != key)
         return MDB_NOTFOUND;
+    size_t at = KEPT_HEADER;
     for (size_t i = 0; i < n; i++) {
         const rules_policy_info_t *pi = rules_catalog_policy(cat, i);
-        const unsigned char *at = rec + KEPT_HEADER + KEPT_PER * i;
         rules_result_t *r = &before[i];
         memset(r, 0, sizeof *r);
+        uint64_t reads = 0;
+        size_t after = at + KEPT_FIXED;
+        if (after > len || sais_wire_read_varint(rec, len, &after, &reads) != 0) {
+            rules_results_clear(before, i);   /* a damaged record: evaluate as if none */
+            return MDB_NOTFOUND;
+        }
         /* both checked at load to fit (RULES_ID_MAX); no snprintf on this path */
         memcpy(r->policy, pi->id, strlen(pi->id) + 1);
         memcpy(r->version, pi->version, strlen(pi->version) + 1);
         r->period = pi->kind;
-        r->eligible = (at[0] & 1) != 0;
-        r->automatic = (at[0] & 2) != 0;
-        memcpy(&r->amount, at + 1, sizeof r->amount);
+        r->eligible = (rec[at] & 1) != 0;
+        r->automatic = (rec[at] & 2) != 0;
+        memcpy(&r->amount, rec + at + 1, sizeof r->amount);
+        r->params_read = reads;
+        at = after;
+    }
+    if (at != len) {
+        rules_results_clear(before, n);
+        return MDB_NOTFOUND;
     }
     return 0;
 }

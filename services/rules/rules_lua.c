@@ -190,7 +190,11 @@ void rules_lua_push_real(lua_State *L, int idx)
         lua_pushnil(L);
         return;
     }
-    lua_getfield(L, -1, "__index");
+    /* a view whose reads are watched has a function for __index and names its table __real */
+    if (lua_getfield(L, -1, "__index") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_getfield(L, -1, "__real");
+    }
     lua_remove(L, -2);
 }
 
@@ -214,7 +218,7 @@ static int ro_next(lua_State *L)
     return 1;
 }
 
-static int ro_pairs(lua_State *L)
+int rules_lua_ro_pairs(lua_State *L)
 {
     /* a table whose fields are set when first read sets them all before being walked */
     rules_lua_push_real(L, 1);
@@ -244,7 +248,7 @@ void rules_lua_push_readonly(lua_State *L, int idx, const char *what)
     lua_setfield(L, -2, "__newindex");
     lua_pushcfunction(L, ro_len);
     lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, ro_pairs);
+    lua_pushcfunction(L, rules_lua_ro_pairs);
     lua_setfield(L, -2, "__pairs");
     lua_pushstring(L, what);
     lua_setfield(L, -2, "__what");

@@ -80,8 +80,12 @@ size_t rules_lua_memory_used(const rules_lua_t *self);
  * metatable is protected. `what` is copied. */
 void rules_lua_push_readonly(lua_State *L, int idx, const char *what);
 
-/* The real table behind a view made by rules_lua_push_readonly (pushes it), or pushes nil. */
+/* The real table behind a view made by rules_lua_push_readonly (pushes it), or pushes nil.
+ * A view may replace its metatable's __index with a function if it stores the table as
+ * __real there. */
 void rules_lua_push_real(lua_State *L, int idx);
+/* The __pairs of a read-only view: walks the real table (a view's own __pairs may call it). */
+int rules_lua_ro_pairs(lua_State *L);
 
 /* Pushes a new environment table for a policy chunk: empty, reading through to the sandbox. */
 void rules_lua_push_policy_env(lua_State *L);

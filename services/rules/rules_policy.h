@@ -146,6 +146,9 @@ typedef struct {
     char         **beneficiaries;    /* person id numbers, for per-person policies */
     size_t         nbeneficiaries;
     char          *error;            /* NULL, or "tekun: tekun.lua:12: ..." (then not eligible) */
+    uint64_t       params_read;      /* which of the policy's declared parameters (bit k = the
+                                        k-th, k >= 63 on bit 63) the decision read: facts and the
+                                        clauses up to the first that failed, or all it ran */
 } rules_result_t;
 
 typedef struct {

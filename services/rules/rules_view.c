@@ -104,6 +104,7 @@ void rules_view_prepare(lua_State *L, rules_catalog_t *cat)
         luaL_error(L, "out of memory");
     for (size_t k = 0; k < RULES_PARAM_CACHE; k++) {
         cat->cache[k].ref = LUA_NOREF;
+        cat->cache[k].tracked_ref = LUA_NOREF;
         cat->cache[k].values = calloc(cat->nparams + 1, sizeof *cat->cache[k].values);
         if (cat->cache[k].values == NULL)
             luaL_error(L, "out of memory");
@@ -126,8 +127,57 @@ void rules_view_release(rules_catalog_t *cat)
     cat->member_strs = NULL;
 }
 
-/* The Lua array of per-policy params views for `values` (nparams resolved values): cached. */
-int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values)
+/* __index of a watched params view: upvalues real table, bits (name -> bit), the catalogue.
+ * An unknown name raises through the real table's own metatable, as an unwatched view does. */
+static int tracked_param(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    lua_gettable(L, lua_upvalueindex(1));
+    rules_catalog_t *cat = lua_touserdata(L, lua_upvalueindex(3));
+    if (cat->track != NULL) {
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, lua_upvalueindex(2)) == LUA_TNUMBER)
+            *cat->track |= (uint64_t) 1 << lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* __pairs of a watched params view: a walk reads every parameter. */
+static int tracked_pairs(lua_State *L)
+{
+    rules_catalog_t *cat = lua_touserdata(L, lua_upvalueindex(1));
+    if (cat->track != NULL)
+        *cat->track = ~(uint64_t) 0;
+    return rules_lua_ro_pairs(L);
+}
+
+/* Turns the read-only view on top of the stack, of the real table just below it, into a
+ * watched one for policy p. */
+static void watch_view(lua_State *L, rules_catalog_t *cat, const rules_policy_t *p)
+{
+    lua_getmetatable(L, -1);
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__real");
+    lua_pushvalue(L, -3);
+    lua_createtable(L, 0, (int) p->nparams);
+    for (size_t k = 0; k < p->nparams; k++) {
+        lua_pushinteger(L, k < 63 ? (lua_Integer) k : 63);
+        lua_setfield(L, -2, cat->params[p->params[k]].name);
+    }
+    lua_pushlightuserdata(L, cat);
+    lua_pushcclosure(L, tracked_param, 3);
+    lua_setfield(L, -2, "__index");
+    lua_pushlightuserdata(L, cat);
+    lua_pushcclosure(L, tracked_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
+    lua_pop(L, 1);
+}
+
+/* The Lua array of per-policy params views for `values` (nparams resolved values): cached,
+ * both the plain and the watched array. */
+int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values, bool tracked)
 {
     size_t bytes = cat->nparams * sizeof *values;
     rules_param_set_t *victim = &cat->cache[0];
@@ -135,16 +185,18 @@ int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values)
         rules_param_set_t *c = &cat->cache[k];
         if (c->used && memcmp(c->values, values, bytes) == 0) {
             c->stamp = ++cat->cache_clock;
-            return c->ref;
+            return tracked ? c->tracked_ref : c->ref;
         }
         if (!c->used || (victim->used && c->stamp < victim->stamp))
             victim = c;
     }
     if (victim->used) {
         luaL_unref(L, LUA_REGISTRYINDEX, victim->ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, victim->tracked_ref);
         victim->used = false;
-        victim->ref = LUA_NOREF;
+        victim->ref = victim->tracked_ref = LUA_NOREF;
     }
+    lua_createtable(L, (int) cat->npolicies, 0);
     lua_createtable(L, (int) cat->npolicies, 0);
     for (size_t i = 0; i < cat->npolicies; i++) {
         const rules_policy_t *p = &cat->policies[i];
@@ -156,14 +208,18 @@ int rules_view_params(lua_State *L, rules_catalog_t *cat, const int64_t *values)
         lua_rawgetp(L, LUA_REGISTRYINDEX, &UNKNOWN_PARAM_MT);
         lua_setmetatable(L, -2);
         rules_lua_push_readonly(L, -1, "params");
+        lua_rawseti(L, -4, (lua_Integer) i + 1);
+        rules_lua_push_readonly(L, -1, "params");
+        watch_view(L, cat, p);
         lua_rawseti(L, -3, (lua_Integer) i + 1);
         lua_pop(L, 1);
     }
+    victim->tracked_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     victim->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     memcpy(victim->values, values, bytes);
     victim->used = true;
     victim->stamp = ++cat->cache_clock;
-    return victim->ref;
+    return tracked ? victim->tracked_ref : victim->ref;
 }
 
 /* The fields policies see, as a table (one place to add one). Keys are interned once into a

@@ -627,11 +627,20 @@ static void test_after_from_kept_before(void **state)
         { "330302198001010044", "Zhou Da", 46, 0, 90000, false, 0 },
     };
     static const tm_t near_line[] = { { "330302198001010011", "Wu", 45, 3, 125000, true, 2500000 } };
-    tp_t hh[4];
+    /* tekun supports Zhou, not the pensioner above the line: marginal counts the pensioner
+     * alone, so a what-if of marginal's share re-decides marginal with tekun's kept decision,
+     * whose persons marginal must see for this household, not the one evaluated before it */
+    static const tm_t tekun_and_pensioner[] = {
+        { "330302194001010011", "Zhou", 86, 0, 0, true, 0 },
+        { "330302195501010055", "Qian", 71, 0, 150000, true, 0 },
+    };
+    enum { NH = 5 };
+    tp_t hh[NH];
     tp_build(&hh[0], REGION, old_pair, 2);
     tp_build(&hh[1], REGION, near_line, 1);
     tp_build(&hh[2], REGION, tekun_and_child, 3);
     cheng(&hh[3]);
+    tp_build(&hh[4], REGION, tekun_and_pensioner, 2);
     rules_param_override_t ovs[][2] = {
         { { "dibao.line", 130000 }, { NULL, 0 } },
         { { "dibao.line", 90000 }, { NULL, 0 } },
@@ -639,21 +648,24 @@ static void test_after_from_kept_before(void **state)
         { { "tekun.support_pct", 100 }, { "dibao.line", 126000 } },
         { { "dibao.minimum", 2000 }, { NULL, 0 } },          /* dibao again, tekun kept */
         { { "disability_living.amount", 20000 }, { NULL, 0 } },   /* reads kept decisions */
+        { { "marginal.line_pct", 110 }, { NULL, 0 } },       /* marginal again, tekun kept */
     };
-    size_t novs[] = { 1, 1, 1, 2, 1, 1 };
+    size_t novs[] = { 1, 1, 1, 2, 1, 1, 1 };
     rules_eval_opts_t brief = { .brief = true };
     char err[128];
-    /* kept decisions are made first, as rules makes them, and used later, after other
-     * households were evaluated: nothing of one household may be left for the next */
-    for (size_t round = 0; round < 2; round++)
+    /* kept decisions are made first, as rules makes them (with explanations: round 2, 3), and
+     * used later, after other households were evaluated: nothing of one household may be left
+     * for the next. A kept decision says which parameters it read; the "after" side evaluates
+     * a policy again only for those, and must still agree with evaluating both sides. */
+    for (size_t round = 0; round < 4; round++)
         for (size_t o = 0; o < sizeof novs / sizeof novs[0]; o++) {
-            rules_result_t kept[4][8];
+            rules_result_t kept[NH][8];
             size_t nk = 0;
-            for (size_t h = 0; h < 4; h++)
-                assert_int_equal(rules_evaluate(cat, &hh[h].pic, NULL, NULL, 0, &brief, kept[h], &nk, err,
-                                                sizeof err), 0);
-            for (size_t k = 0; k < 4; k++) {
-                size_t h = round ? 3 - k : k;
+            for (size_t h = 0; h < NH; h++)
+                assert_int_equal(rules_evaluate(cat, &hh[h].pic, NULL, NULL, 0, round < 2 ? &brief : NULL, kept[h],
+                                                &nk, err, sizeof err), 0);
+            for (size_t k = 0; k < NH; k++) {
+                size_t h = round % 2 ? NH - 1 - k : k;
                 rules_result_t after[8], both_b[8], both_a[8];
                 assert_int_equal(rules_evaluate_after(cat, &hh[h].pic, NULL, ovs[o], novs[o], kept[h], after, err,
                                                       sizeof err), 0);
@@ -672,7 +684,7 @@ static void test_after_from_kept_before(void **state)
                 rules_results_clear(both_b, nk);
                 rules_results_clear(both_a, nk);
             }
-            for (size_t h = 0; h < 4; h++)
+            for (size_t h = 0; h < NH; h++)
                 rules_results_clear(kept[h], nk);
         }
     /* the case that needs tekun's persons: Zhou and the child supported, the father not counted */
@@ -684,6 +696,83 @@ static void test_after_from_kept_before(void **state)
     assert_int_equal(result_of(after, nk, "tekun")->amount, 2 * 169000);
     rules_results_clear(kept, nk);
     rules_results_clear(after, nk);
+    /* the pensioner alone: 1,500.00 is below 150% of the line, not below 110% */
+    assert_int_equal(rules_evaluate(cat, &hh[4].pic, NULL, NULL, 0, &brief, kept, &nk, err, sizeof err), 0);
+    assert_true(result_of(kept, nk, "tekun")->eligible);
+    assert_false(result_of(kept, nk, "dibao")->eligible);
+    assert_true(result_of(kept, nk, "marginal")->eligible);
+    assert_int_equal(rules_evaluate_after(cat, &hh[4].pic, NULL, ovs[6], 1, kept, after, err, sizeof err), 0);
+    assert_false(result_of(after, nk, "marginal")->eligible);
+    rules_results_clear(after, nk);
+    rules_results_clear(kept, nk);
+    /* Wu at 1,250.00 is marginal below 130% of the line too. Marginal runs again and reads
+     * dibao's kept decision (not eligible; tekun neither, so dibao is not run again), which
+     * must be Wu's even though the household evaluated just before was dibao: a reused
+     * decision is shown to Lua before a policy that needs it runs */
+    assert_int_equal(rules_evaluate(cat, &hh[1].pic, NULL, NULL, 0, &brief, kept, &nk, err, sizeof err), 0);
+    assert_false(result_of(kept, nk, "tekun")->eligible);
+    assert_false(result_of(kept, nk, "dibao")->eligible);
+    rules_result_t other[8];
+    size_t no;
+    assert_int_equal(rules_evaluate(cat, &hh[3].pic, NULL, NULL, 0, &brief, other, &no, err, sizeof err), 0);
+    assert_true(result_of(other, no, "dibao")->eligible);
+    rules_results_clear(other, no);
+    rules_param_override_t pct130 = { "marginal.line_pct", 130 };
+    assert_int_equal(rules_evaluate_after(cat, &hh[1].pic, NULL, &pct130, 1, kept, after, err, sizeof err), 0);
+    assert_true(result_of(after, nk, "marginal")->eligible);
+    rules_results_clear(kept, nk);
+    rules_results_clear(after, nk);
+}
+
+/* The bit of parameter `name` among policy `id`'s declared parameters. */
+static uint64_t param_bit(const char *id, const char *name)
+{
+    int i = rules_catalog_find(cat, id);
+    assert_true(i >= 0);
+    for (size_t k = 0; k < rules_policy_param_count(cat, (size_t) i); k++)
+        if (strcmp(rules_policy_param(cat, (size_t) i, k)->name, name) == 0)
+            return (uint64_t) 1 << k;
+    fail_msg("%s does not declare %s", id, name);
+    return 0;
+}
+
+/* What a decision read: facts and the clauses up to the first that failed, with or without
+ * explanations; everything when every clause passed. */
+static void test_params_read(void **state)
+{
+    (void) state;
+    static const tm_t earner[] = { { "330302198001010011", "Wu", 45, 0, 500000, true, 0 } };
+    tp_t t, c;
+    tp_build(&t, REGION, earner, 1);
+    cheng(&c);
+    rules_eval_opts_t brief = { .brief = true };
+    rules_result_t r[8];
+    size_t n;
+    char err[128];
+    for (int full = 0; full < 2; full++) {
+        assert_int_equal(rules_evaluate(cat, &t.pic, NULL, NULL, 0, full ? NULL : &brief, r, &n, err, sizeof err), 0);
+        /* no out-of-pocket: temp_medical failed at its first clause, before the line */
+        uint64_t tm = result_of(r, n, "temp_medical")->params_read;
+        assert_true(tm & param_bit("temp_medical", "temp_medical.oop_threshold"));
+        assert_false(tm & param_bit("temp_medical", "dibao.line"));
+        assert_false(tm & param_bit("temp_medical", "temp_medical.auto_limit"));
+        /* nobody unable to work: tekun never looked at the line */
+        uint64_t tk = result_of(r, n, "tekun")->params_read;
+        assert_true(tk & param_bit("tekun", "tekun.age_old"));
+        assert_false(tk & param_bit("tekun", "dibao.line"));
+        /* 5,000.00 a month: dibao compared it with the line, and stopped there */
+        uint64_t db = result_of(r, n, "dibao")->params_read;
+        assert_true(db & param_bit("dibao", "dibao.line"));
+        assert_false(db & param_bit("dibao", "dibao.vehicle_limit"));
+        rules_results_clear(r, n);
+        /* the seed story is granted temp_medical: every clause, the amount and automatic read */
+        assert_int_equal(rules_evaluate(cat, &c.pic, NULL, NULL, 0, full ? NULL : &brief, r, &n, err, sizeof err), 0);
+        tm = result_of(r, n, "temp_medical")->params_read;
+        assert_true(result_of(r, n, "temp_medical")->eligible);
+        assert_true(tm & param_bit("temp_medical", "dibao.line"));
+        assert_true(tm & param_bit("temp_medical", "temp_medical.auto_limit"));
+        rules_results_clear(r, n);
+    }
 }
 
 /* The key a kept decision is filed under moves with every input it was made from. */
@@ -765,6 +854,7 @@ int main(void)
         cmocka_unit_test_teardown(test_subset_with_prerequisites, clear_results),
         cmocka_unit_test_teardown(test_whatif_matches_separate_evaluations, clear_results),
         cmocka_unit_test_teardown(test_after_from_kept_before, clear_results),
+        cmocka_unit_test(test_params_read),
         cmocka_unit_test_teardown(test_inputs_key, clear_results),
         cmocka_unit_test_teardown(test_empty_household, clear_results),
     };
