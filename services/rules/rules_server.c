@@ -203,7 +203,7 @@ static void on_tick(sais_svc_t *svc)
         sais_svc_tick_again(svc);
 }
 
-typedef enum { CAT_SAME, CAT_FIRST, CAT_CHANGED } catalogue_seen_t;
+typedef enum { CAT_SAME, CAT_FIRST, CAT_CHANGED, CAT_UNKNOWN } catalogue_seen_t;
 
 typedef struct {
     sais_svc_t      *svc;
@@ -234,7 +234,7 @@ static int redecide_pending_fn(MDB_txn *txn, void *vctx)
     MDB_stat ms;
     if ((rc = mdb_stat(txn, sais_svc_dbi(c->svc, RULES_DB_PICTURES), &ms)) != 0)
         return rc;
-    c->seen = ms.ms_entries == 0 ? CAT_FIRST : CAT_CHANGED;
+    c->seen = ms.ms_entries == 0 ? CAT_FIRST : CAT_UNKNOWN;
     return 0;
 }
 
@@ -257,8 +257,12 @@ static int catalogue_check(sais_svc_t *svc)
         return sais_svc_write(svc, catalogue_note_fn, svc) == 0 ? 0 : -1;
     if (c.seen == CAT_SAME)
         return 0;
-    sais_warn("the policy catalogue differs from the one the stored decisions were made under: "
-              "every household will be decided again");
+    if (c.seen == CAT_CHANGED)
+        sais_warn("the policy catalogue differs from the one the stored decisions were made under: "
+                  "every household will be decided again");
+    else
+        sais_warn("no record of the policy catalogue the stored decisions were made under (a store "
+                  "kept before rules recorded it): every household will be decided again, once");
     return rules_redecide_start(svc) == 0 ? 0 : -1;
 }
 
