@@ -1,6 +1,7 @@
 /* The demo catalogue (deploy/policies) against DOMAIN.md's rules, clause by clause, at the
  * boundaries: pictures are built in C the way verify builds them. */
 #include "test_rules_util.h"
+#include "rules.h"
 
 static rules_catalog_t *cat;
 static rules_result_t R[16];
@@ -775,6 +776,68 @@ static void test_params_read(void **state)
     }
 }
 
+/* The stored picture with `kept` (len bytes) as its record, unpacked as simulate reads it. */
+static Ver__Picture *with_kept(const Ver__Picture *pic, const unsigned char *kept, size_t len)
+{
+    size_t n = rules_picture_encoded_size(pic, kept, len);
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    rules_picture_encode(pic, kept, len, buf);
+    Ver__Picture *back = ver__picture__unpack(NULL, n, buf);
+    free(buf);
+    assert_non_null(back);
+    return back;
+}
+
+/* A kept record reads back as it was made, the parameters each decision read included; a
+ * record of the older format, a cut one or one with bytes left over is not used (the
+ * household is then evaluated whole), never misread. */
+static void test_kept_record(void **state)
+{
+    (void) state;
+    tp_t t;
+    cheng(&t);
+    rules_result_t r[8], back[8];
+    size_t n;
+    char err[128];
+    assert_int_equal(rules_evaluate(cat, &t.pic, NULL, NULL, 0, NULL, r, &n, err, sizeof err), 0);
+    unsigned char kept[RULES_KEPT_BYTES];
+    size_t len = rules_kept_encode(cat, &t.pic, NULL, r, n, kept);
+    assert_true(len > 10);
+    Ver__Picture *p = with_kept(&t.pic, kept, len);
+    assert_int_equal(rules_kept_read(cat, p, NULL, back, n), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(back[i].policy, r[i].policy);
+        assert_int_equal(back[i].eligible, r[i].eligible);
+        assert_int_equal(back[i].automatic, r[i].automatic);
+        assert_int_equal(back[i].amount, r[i].amount);
+        assert_true(back[i].params_read == r[i].params_read);
+    }
+    assert_true(result_of(back, n, "temp_medical")->params_read & param_bit("temp_medical", "dibao.line"));
+    ver__picture__free_unpacked(p, NULL);
+
+    unsigned char bad[RULES_KEPT_BYTES];
+    memcpy(bad, kept, len);
+    bad[0] = 1;                                          /* format 1: no parameters read */
+    p = with_kept(&t.pic, bad, len);
+    assert_int_equal(rules_kept_read(cat, p, NULL, back, n), MDB_NOTFOUND);
+    ver__picture__free_unpacked(p, NULL);
+    p = with_kept(&t.pic, kept, len - 1);                /* the last varint cut */
+    assert_int_equal(rules_kept_read(cat, p, NULL, back, n), MDB_NOTFOUND);
+    ver__picture__free_unpacked(p, NULL);
+    memcpy(bad, kept, len);
+    bad[len] = 0;                                        /* a byte left over */
+    p = with_kept(&t.pic, bad, len + 1);
+    assert_int_equal(rules_kept_read(cat, p, NULL, back, n), MDB_NOTFOUND);
+    ver__picture__free_unpacked(p, NULL);
+    memcpy(bad, kept, len);
+    bad[len - 1] |= 0x80;                                /* a varint that runs off the end */
+    p = with_kept(&t.pic, bad, len);
+    assert_int_equal(rules_kept_read(cat, p, NULL, back, n), MDB_NOTFOUND);
+    ver__picture__free_unpacked(p, NULL);
+    rules_results_clear(r, n);
+}
+
 /* The key a kept decision is filed under moves with every input it was made from. */
 static void test_inputs_key(void **state)
 {
@@ -855,6 +918,7 @@ int main(void)
         cmocka_unit_test_teardown(test_whatif_matches_separate_evaluations, clear_results),
         cmocka_unit_test_teardown(test_after_from_kept_before, clear_results),
         cmocka_unit_test(test_params_read),
+        cmocka_unit_test(test_kept_record),
         cmocka_unit_test_teardown(test_inputs_key, clear_results),
         cmocka_unit_test_teardown(test_empty_household, clear_results),
     };
