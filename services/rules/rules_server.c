@@ -198,7 +198,7 @@ static void on_tick(sais_svc_t *svc)
     int rc = sais_svc_write(svc, redecide_fn, &c);
     if ((rc == 0 || rc == SAIS_TXN_ABORT) && c.finished) {
         st->redeciding = false;
-        sais_info("every household decided again under the reloaded catalogue");
+        sais_info("every household decided again under the catalogue in force");
     } else if (rc == 0)
         sais_svc_tick_again(svc);
 }
