@@ -170,7 +170,7 @@ def wrk(url, seconds, connections=32, threads=2, script=None, headers=()):
 
 
 class Proc:
-    """A child process the suite started; stop() sends SIGTERM, then SIGKILL after `grace`."""
+    """A child process the suite started; stop() sends SIGTERM (or `sig`), then SIGKILL after `grace`."""
 
     def __init__(self, argv, logpath, env=None, user=None):
         self.argv = argv
@@ -190,9 +190,9 @@ class Proc:
     def alive(self):
         return self.p.poll() is None
 
-    def stop(self, grace=60):
+    def stop(self, grace=60, sig=signal.SIGTERM):
         if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
+            self.p.send_signal(sig)
             try:
                 self.p.wait(timeout=grace)
             except subprocess.TimeoutExpired:
