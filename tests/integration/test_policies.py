@@ -432,7 +432,7 @@ def check_reload(c, pdir, care_hh):
             "GET /v1/policies shows the new line")
     # simulate's "before" side is the new catalogue's, whether rules has decided every household
     # again yet or not (a kept decision is used only under the catalogue it was made with;
-    # test_rules_policy checks the key): a what-if of 1300.00 now changes nothing
+    # test_rules_whatif checks the key): a what-if of 1300.00 now changes nothing
     st, sim, _ = c.http.post("/v1/policies/simulate", {"params": {"dibao.line": 1300.00}})
     moved = [p for p in (sim.get("policies", []) if st == 200 else [])
              if p["eligible_before"] != p["eligible_after"] or p["newly_eligible"] or p["no_longer_eligible"]]

@@ -21,10 +21,6 @@ static size_t build_mix(tp_t *t, size_t max)
         { "330302198201010022", "B", 43, 0, 380000, true, 12000 },
         { "330302201001010033", "C", 16, 0, 0, true, 0 },
     };
-    static const tm_t cheng[] = {
-        { "330326196803150011", "Cheng", 58, 0, 180000, true, 4020000 },
-        { "330327197106200022", "Lin", 55, 0, 0, true, 0 },
-    };
     static const tm_t old_pair[] = {
         { "330302194001010011", "Zhou", 86, 0, 0, true, 0 },
         { "330302195001010022", "Wang", 76, 1, 150000, true, 0 },
@@ -37,7 +33,7 @@ static size_t build_mix(tp_t *t, size_t max)
     };
     size_t n = 0;
     tp_build(&t[n++], "330302", ordinary, 3);
-    tp_build(&t[n++], "330326", cheng, 2);
+    tp_cheng(&t[n++]);
     tp_build(&t[n++], "330302", old_pair, 2);
     tp_build(&t[n++], "330324", poor, 4);
     tp_build(&t[n++], "330381", ordinary, 2);

@@ -71,6 +71,18 @@ static inline void tp_build(tp_t *t, const char *region, const tm_t *ms, size_t 
 
 /* ---- catalogues -------------------------------------------------------------------------- */
 
+/* Cheng's household (the seed story, as `sais gen` plants it): Pingyang, two counted members,
+ * per-capita income 900.00, 40,200.00 out-of-pocket after a brain-cancer settlement ->
+ * temp_medical 32,160.00 at once, and dibao (1200.00 - 900.00) x 2. */
+static inline void tp_cheng(tp_t *t)
+{
+    static const tm_t fam[] = {
+        { "330326196803150011", "Cheng Jianhua", 58, 0, 180000, true, 4020000 },
+        { "330327197106200022", "Lin Xiuying", 55, 0, 0, true, 0 },
+    };
+    tp_build(t, "330326", fam, 2);
+}
+
 static inline const char *source_dir(void)
 {
     const char *s = getenv("SAIS_SOURCE_DIR");
@@ -158,6 +170,23 @@ static inline rules_catalog_t *load_demo(void)
         fail_msg("deploy/policies does not load: %s", err);
     return cat;
 }
+
+/* The demo catalogue as a test file's fixture: `cat`, loaded once for the group by
+ * demo_setup and destroyed by demo_teardown. */
+#define RULES_DEMO_FIXTURE                                   \
+    static rules_catalog_t *cat;                             \
+    static int demo_setup(void **state)                      \
+    {                                                        \
+        (void) state;                                        \
+        cat = load_demo();                                   \
+        return 0;                                            \
+    }                                                        \
+    static int demo_teardown(void **state)                   \
+    {                                                        \
+        (void) state;                                        \
+        rules_catalog_destroy(&cat);                         \
+        return 0;                                            \
+    }
 
 /* ---- results ----------------------------------------------------------------------------- */
 
