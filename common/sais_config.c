@@ -68,6 +68,9 @@ static const s_entry_t s_table[] = {
     { "ingest.commit_lines", "1000", T_INT, "feed records accepted per LMDB write transaction" },
     { "ingest.max_errors", "1000", T_INT, "rejected records listed in a batch report" },
 
+    { "verify.refresh_orphan_s", "600", T_INT, "households owed a refresh by a batch that never finished (its session lost, the partner never posting it again) are refreshed after this many seconds with nothing new from ingest" },
+    { "verify.refresh_slice", "2048", T_INT, "households a finished batch owes that are refreshed in its own transaction; more are swept in transactions of this many while the batch's feed.done waits" },
+
     { "rules.policies_dir", "deploy/policies", T_STR, "directory of the policy catalogue" },
     { "rules.step_limit", "100000", T_INT, "instruction budget of one policy evaluation" },
     { "rules.outreach", "on", T_STR, "on, or hold while a city's data is first loaded: households' changes are stored and decided once when it is set back to on and rules restarts, so that no case, grant or SMS follows from a half-loaded registry" },

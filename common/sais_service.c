@@ -226,7 +226,7 @@ static void consumer_send(sais_svc_t *svc, consumer_t *c)
     Sais__Request req = SAIS__REQUEST__INIT;
     uint8_t fbuf[64];
     fq.after = c->cursor;
-    fq.max = svc->fetch_max;
+    fq.max = c->waiting ? 1 : svc->fetch_max;
     fq.wait_ms = svc->fetch_wait_ms;
     size_t fn = sais__fetch_request__pack(&fq, fbuf);
     snprintf(c->req_id, sizeof c->req_id, "f%llu", (unsigned long long)++svc->fetch_seq);
@@ -251,11 +251,13 @@ typedef struct {
     consumer_t             *c;
     const Sais__FetchReply *fr;
     uint64_t                cursor;
+    bool                    waiting;   /* out: an event answered SAIS_EV_WAIT */
 } apply_ctx_t;
 
 static int apply_fn(MDB_txn *txn, void *vctx)
 {
     apply_ctx_t *a = vctx;
+    a->waiting = false;   /* the callback runs again after a map growth */
     uint64_t cur;
     int rc = sais_cursor_get(a->svc->store, txn, a->c->producer, &cur);
     if (rc != 0)
@@ -270,6 +272,10 @@ static int apply_fn(MDB_txn *txn, void *vctx)
                       (unsigned long long)ev->seq, (unsigned long long)cur);
         if (a->svc->def->on_event) {
             rc = a->svc->def->on_event(a->svc, txn, a->c->producer, ev);
+            if (rc == SAIS_EV_WAIT) {
+                a->waiting = true;
+                break;
+            }
             if (rc != 0)
                 return rc;
         }
@@ -311,10 +317,13 @@ static void on_consumer(sais_svc_t *svc, consumer_t *c)
         return;
     }
     if (fr->n_events > 0) {
-        apply_ctx_t a = {svc, c, fr, c->cursor};
+        apply_ctx_t a = {svc, c, fr, c->cursor, false};
         int rc = sais_svc_write(svc, apply_fn, &a);
         if (rc == 0 || rc == SAIS_TXN_ABORT) {
             c->cursor = a.cursor;
+            c->waiting = a.waiting;
+            if (a.waiting)
+                c->retry_at = sais_clock_ms() + SAIS_EV_WAIT_MS;
         } else {
             sais_error("applying %zu event(s) of %s failed; retrying", fr->n_events, c->producer);
             c->retry_at = sais_clock_ms() + 1000;

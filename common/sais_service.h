@@ -89,7 +89,12 @@ typedef struct {
 
 /* Applies one event of `producer` inside the consumer's write txn. Returns 0, an LMDB code,
  * or SAIS_TXN_ABORT; see sais_store_write. An event the service does not care about is
- * simply ignored (return 0). A garbled payload is logged and skipped, never fatal. */
+ * simply ignored (return 0). A garbled payload is logged and skipped, never fatal.
+ * SAIS_EV_WAIT: not yet — the events before it are committed, the cursor stays before it, and
+ * it is fetched again (alone) after SAIS_EV_WAIT_MS, while the service's ticks do what it
+ * waits for in transactions of their own (verify: the household refreshes a batch owes). */
+#define SAIS_EV_WAIT    (-4)
+#define SAIS_EV_WAIT_MS 20
 typedef int (*sais_event_fn)(sais_svc_t *svc, MDB_txn *txn, const char *producer,
                              const Sais__Envelope *ev);
 

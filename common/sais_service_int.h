@@ -24,6 +24,7 @@ typedef struct {
     int64_t     sent_at;
     char        req_id[32];
     int64_t     retry_at;     /* after a failed apply: wait before asking again */
+    bool        waiting;      /* an event answered SAIS_EV_WAIT: fetch it alone, later */
 } consumer_t;
 
 typedef struct {

@@ -450,6 +450,12 @@ static int end_fn(MDB_txn *txn, void *vctx)
     f->last_batch_id = old_last;
     if (fs)
         ing__feed_state__free_unpacked(fs, NULL);
+    if (rc == 0) {
+        Ing__FeedDone done = ING__FEED_DONE__INIT;
+        done.source = s->source;
+        done.batch_id = s->batch_id;
+        rc = sais_svc_emit(c->svc, txn, "feed.done", "", &done.base);
+    }
     return rc;
 }
 

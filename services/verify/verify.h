@@ -1,8 +1,9 @@
 /* verify — persons, households and the household economic picture (DESIGN.md).
  *
  * Consumes ingest's fact.batch events and folds each fact into the person it is about
- * (verify_person.c); every household a batch touched gets its picture recomputed
- * (verify_picture.c) and, when it changed, a household.changed event. It also keeps copies of
+ * (verify_person.c); every household a batch touched gets its picture recomputed once, at the
+ * batch's feed.done (verify_refresh.c, verify_picture.c) and, when it changed, a
+ * household.changed event. It also keeps copies of
  * rules' entitlements and warn's alerts per household, so a person or household read is one
  * lookup in one store.
  */
@@ -27,6 +28,9 @@ extern const sais_service_def_t verify_service;
 #define VERIFY_DB_SOURCES   "_sources"     /* source -> "batch_id|unix time" of its last fact */
 #define VERIFY_DB_WISHES    "wishes"       /* household_id|wish_id -> mch.Wish (fulfilled ones) */
 #define VERIFY_DB_VERSIONS  "_versions"    /* household_id -> be64 picture change counter */
+/* Refreshes a batch owes until its feed.done (verify_refresh.h): empty whenever the bus is
+ * quiet, and left out of the digest like the rest of the bookkeeping. */
+#define VERIFY_DB_PENDING   "_pending"     /* household_id -> vst.Pending */
 
 /* verify_api.c: the request handlers */
 int verify_persons_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

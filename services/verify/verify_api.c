@@ -2,6 +2,7 @@
 #include "verify.h"
 #include "verify_person.h"
 #include "verify_picture.h"
+#include "verify_refresh.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
 #include "match.pb-c.h"
@@ -181,10 +182,26 @@ static void cat_cb(sais_jw_t *w, const ProtobufCMessage *m, void *ctx)
         c->rank = r;
 }
 
+/* The household's picture as stored, or computed now if its refresh is still owed (a feed
+ * batch not finished: verify_refresh.h), so a read never shows members' facts without their
+ * picture. *out is freed with ver__picture__free_unpacked. */
 static int load_picture(sais_svc_t *svc, MDB_txn *txn, const char *hh, Ver__Picture **out)
 {
-    return sais_get_pb(txn, sais_svc_dbi(svc, VERIFY_DB_PICTURES), hh, strlen(hh), &ver__picture__descriptor,
-                       (ProtobufCMessage **)out);
+    if (!verify_refresh_pending(svc, txn, hh))
+        return sais_get_pb(txn, sais_svc_dbi(svc, VERIFY_DB_PICTURES), hh, strlen(hh), &ver__picture__descriptor,
+                           (ProtobufCMessage **)out);
+    Ver__Picture *pic = malloc(sizeof *pic);
+    if (!pic)
+        return ENOMEM;
+    ver__picture__init(pic);
+    int rc = verify_compute_picture(svc, txn, hh, pic);
+    if (rc != 0) {
+        verify_picture_clear(pic);
+        free(pic);
+        return rc;
+    }
+    *out = pic;
+    return 0;
 }
 
 static void all_ent_cb(sais_jw_t *w, const ProtobufCMessage *m, void *ctx)

@@ -2,6 +2,7 @@
 #include "verify.h"
 #include "verify_person.h"
 #include "verify_picture.h"
+#include "verify_refresh.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
 #include "match.pb-c.h"
@@ -12,145 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_CAUSES 16
-#define MAX_SOURCES 8   /* the seven feeds, and room */
-
-/* A household touched by the envelope being applied, with the records that touched it. The
- * causes borrow their strings from the envelope's facts, which outlive the set. */
-typedef struct {
-    char           *household_id;
-    char           *region;
-    Sais__Evidence  causes[MAX_CAUSES];
-    size_t          ncauses;
-    const Ing__Fact *last;      /* the fact that touched it last */
-    char            reason[16];
-    /* every distinct source among the facts (not only the first MAX_CAUSES), for the
-     * envelope: consumers pass over changes of sources they keep nothing of */
-    const char     *sources[MAX_SOURCES];
-    size_t          nsources;
-    bool            sources_unsaid;   /* more than MAX_SOURCES: the envelope names none */
-} dirty_t;
-
-/* The households an envelope touched, in the order first touched (the order their pictures
- * are announced in), with an open-addressing index over them: a hukou envelope touches
- * hundreds of households, and a linear search per fact was a tenth of verify's time. */
-typedef struct {
-    dirty_t *v;
-    size_t   n, cap;
-    size_t  *index;      /* 1 + position in v, 0 for an empty slot */
-    size_t   index_cap;  /* a power of two, at least twice cap */
-} dirty_set_t;
-
-static uint64_t id_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static dirty_t *dirty_find(const dirty_set_t *d, const char *hh, size_t *slot)
-{
-    if (!d->index_cap)
-        return NULL;
-    size_t i = id_hash(hh) & (d->index_cap - 1);
-    while (d->index[i]) {
-        dirty_t *e = &d->v[d->index[i] - 1];
-        if (strcmp(e->household_id, hh) == 0)
-            return e;
-        i = (i + 1) & (d->index_cap - 1);
-    }
-    if (slot)
-        *slot = i;
-    return NULL;
-}
-
-static int dirty_grow(dirty_set_t *d)
-{
-    size_t cap = d->cap ? d->cap * 2 : 16;
-    dirty_t *nv = realloc(d->v, cap * sizeof *nv);
-    if (!nv)
-        return -1;
-    d->v = nv;
-    d->cap = cap;
-    size_t icap = cap * 4;
-    size_t *idx = calloc(icap, sizeof *idx);
-    if (!idx)
-        return -1;
-    free(d->index);
-    d->index = idx;
-    d->index_cap = icap;
-    for (size_t k = 0; k < d->n; k++) {
-        size_t i = id_hash(d->v[k].household_id) & (icap - 1);
-        while (idx[i])
-            i = (i + 1) & (icap - 1);
-        idx[i] = k + 1;
-    }
-    return 0;
-}
-
-static void dirty_free(dirty_set_t *d)
-{
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->v[i].household_id);
-        free(d->v[i].region);
-    }
-    free(d->v);
-    free(d->index);
-    memset(d, 0, sizeof *d);
-}
-
-static int dirty_add(dirty_set_t *d, const char *hh, const char *region, const Ing__Fact *f)
-{
-    if (!hh || !*hh)
-        return 0;
-    size_t slot = 0;
-    dirty_t *e = dirty_find(d, hh, &slot);
-    if (!e) {
-        if (d->n == d->cap) {
-            if (dirty_grow(d) != 0)
-                return -1;
-            (void)dirty_find(d, hh, &slot);
-        }
-        e = &d->v[d->n];
-        memset(e, 0, sizeof *e);
-        e->household_id = strdup(hh);
-        e->region = strdup(region ? region : "");
-        if (!e->household_id || !e->region) {
-            free(e->household_id);
-            free(e->region);
-            return -1;
-        }
-        snprintf(e->reason, sizeof e->reason, "%s", f->source);
-        d->index[slot] = ++d->n;
-    } else if (region && *region && !*e->region) {
-        free(e->region);
-        e->region = strdup(region);
-        if (!e->region)
-            return -1;
-    }
-    /* ingest takes a (source, record_id) once, so the only way a record touches a household
-     * twice is as its household before and after: the same fact, one call after the other */
-    if (e->last == f)
-        return 0;
-    e->last = f;
-    bool known = false;
-    for (size_t i = 0; i < e->nsources && !known; i++)
-        known = strcmp(e->sources[i], f->source) == 0;
-    if (!known && e->nsources < MAX_SOURCES)
-        e->sources[e->nsources++] = f->source;
-    else if (!known)
-        e->sources_unsaid = true;
-    if (e->ncauses < MAX_CAUSES) {
-        Sais__Evidence *c = &e->causes[e->ncauses++];
-        sais__evidence__init(c);
-        c->source = f->source;
-        c->record_id = f->record_id;
-        c->batch_id = f->batch_id;
-    }
-    return 0;
-}
 
 /* The household's region is the region of its member whose hukou record in force is the
  * latest by (date, record_id), registered members before moved-out ones. While a household
@@ -352,104 +214,6 @@ int verify_compute_picture_with(sais_svc_t *svc, MDB_txn *txn, const char *house
     return rc;
 }
 
-/* The picture's change counter. It counts changes as they were applied, so it depends on
- * arrival order and batching: it lives in "_versions" (outside the state digest), while the
- * stored picture keeps version 0 and is a function of the facts alone. A store written
- * before the counter moved has it only inside the old picture (`old`, its stored bytes). */
-static int next_version(sais_svc_t *svc, MDB_txn *txn, const char *hh, const MDB_val *old, uint64_t *out)
-{
-    MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_VERSIONS);
-    MDB_val v;
-    uint64_t cur = 0;
-    int rc = sais_get(txn, dbi, hh, strlen(hh), &v);
-    if (rc == 0 && v.mv_size == 8) {
-        cur = sais_from_be64(v.mv_data);
-    } else if (rc != 0 && rc != MDB_NOTFOUND) {
-        return rc;
-    } else if (old) {
-        Ver__Picture *was = ver__picture__unpack(NULL, old->mv_size, old->mv_data);
-        if (was) {
-            cur = was->version;
-            ver__picture__free_unpacked(was, NULL);
-        }
-    }
-    unsigned char be[8];
-    sais_be64(++cur, be);
-    *out = cur;
-    return sais_put(txn, dbi, hh, strlen(hh), be, sizeof be);
-}
-
-/* The region a household had, from its stored picture (for the announcement that it is gone). */
-static char *stored_region(const MDB_val *old)
-{
-    Ver__Picture *was = ver__picture__unpack(NULL, old->mv_size, old->mv_data);
-    char *region = strdup(was && was->region ? was->region : "");
-    if (was)
-        ver__picture__free_unpacked(was, NULL);
-    return region;
-}
-
-/* Recomputes one touched household; stores and announces the picture if it changed. A
- * household that no longer exists (its last member moved on) is announced once more with
- * no members, so that its entitlements stop, and its picture is deleted. The new picture is
- * packed once (version 0, as stored) and compared with the stored bytes: packing is
- * deterministic, and unpacking the old one to compare would cost as much again. */
-static int refresh_household(sais_svc_t *svc, MDB_txn *txn, dirty_t *d, verify_person_lookup_fn lookup,
-                             void *lctx)
-{
-    Ver__Picture pic = VER__PICTURE__INIT;
-    MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_PICTURES);
-    const char *hh = d->household_id;
-    MDB_val oldv;
-    int rc = sais_get(txn, dbi, hh, strlen(hh), &oldv);
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        return rc;
-    bool had = rc == 0, gone = false;
-    rc = verify_compute_picture_with(svc, txn, hh, lookup, lctx, &pic);
-    if (rc == MDB_NOTFOUND && had) {
-        gone = true;
-        char *region = stored_region(&oldv);
-        rc = region && verify_picture_compute(hh, region, NULL, 0, sais_clock_today(), &pic) == 0 ? 0 : ENOMEM;
-        free(region);
-    } else if (rc == MDB_NOTFOUND) {
-        return 0;
-    }
-    if (rc != 0) {
-        verify_picture_clear(&pic);
-        return rc;
-    }
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    if (!gone && !(buf = verify_picture_pack_stored(&pic, &n))) {
-        verify_picture_clear(&pic);
-        return ENOMEM;
-    }
-    if (gone || !had || oldv.mv_size != n || memcmp(oldv.mv_data, buf, n) != 0) {
-        uint64_t version = 0;
-        /* before any write of this transaction: oldv points into a page a write may move */
-        rc = next_version(svc, txn, hh, had ? &oldv : NULL, &version);
-        if (rc == 0)
-            rc = gone ? sais_del(txn, dbi, hh, strlen(hh)) : sais_put(txn, dbi, hh, strlen(hh), buf, n);
-        pic.version = version;
-        if (rc == 0) {
-            Ver__HouseholdChanged ev = VER__HOUSEHOLD_CHANGED__INIT;
-            Sais__Evidence *causes[MAX_CAUSES];
-            for (size_t i = 0; i < d->ncauses; i++)
-                causes[i] = &d->causes[i];
-            ev.picture = &pic;
-            ev.cause = causes;
-            ev.n_cause = d->ncauses;
-            ev.reason = d->reason;
-            rc = sais_svc_emit_sourced(svc, txn, "household.changed", pic.region, d->sources,
-                                       d->sources_unsaid ? 0 : d->nsources,
-                                       &ev.base);
-        }
-    }
-    free(buf);
-    verify_picture_clear(&pic);
-    return rc;
-}
-
 static int emit_person_event(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f,
                              const verify_effect_t *eff, const char *kind)
 {
@@ -516,7 +280,7 @@ static void cache_free(person_cache_t *c)
 /* The cached slot for `id`, loading the person (or making a new one) on first use. */
 static int cache_get(sais_svc_t *svc, MDB_txn *txn, person_cache_t *c, const char *id, cached_t **out)
 {
-    size_t i = id_hash(id) & (c->cap - 1);
+    size_t i = verify_id_hash(id) & (c->cap - 1);
     while (c->slots[i].p) {
         if (strcmp(c->slots[i].p->id_number, id) == 0) {
             *out = &c->slots[i];
@@ -563,7 +327,7 @@ static int cache_flush(sais_svc_t *svc, MDB_txn *txn, person_cache_t *c)
 static const Vst__Person *cache_lookup(void *ctx, const char *id)
 {
     const person_cache_t *c = ctx;
-    size_t i = id_hash(id) & (c->cap - 1);
+    size_t i = verify_id_hash(id) & (c->cap - 1);
     while (c->slots[i].p) {
         if (strcmp(c->slots[i].p->id_number, id) == 0)
             return c->slots[i].stored && !c->slots[i].dirty ? c->slots[i].p : NULL;
@@ -572,7 +336,7 @@ static const Vst__Person *cache_lookup(void *ctx, const char *id)
     return NULL;
 }
 
-static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_set_t *dirty,
+static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_dirty_set_t *dirty,
                       person_cache_t *cache)
 {
     cached_t *slot = NULL;
@@ -580,6 +344,18 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
     if (rc != 0)
         return rc;
     Vst__Person *p = slot->p;
+    /* warn reads a death, an incarceration or a new certificate (person.event) against the
+     * household's picture as it stood just before (who earned most): if that picture is still
+     * owed (its batch not finished), it is brought up to date first */
+    if ((strcmp(f->source, "civil") == 0 || strcmp(f->source, "justice") == 0
+         || strcmp(f->source, "disability") == 0)
+        && p->household_id && *p->household_id && verify_refresh_pending(svc, txn, p->household_id)) {
+        rc = cache_flush(svc, txn, cache);
+        if (rc == 0)
+            rc = verify_refresh_owed(svc, txn, p->household_id, cache_lookup, cache);
+        if (rc != 0)
+            return rc;
+    }
     /* Which batch brought a record depends on how the partner cut and repeated its feeds
      * (the first copy accepted wins), so the person is folded from the fact without it: the
      * same set of records gives the same person. ingest keeps source|record_id -> batch, and
@@ -616,8 +392,8 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, dirty_s
      * that changed nothing of this person's picture */
     if (rc == 0 && (eff.picture_changed || strcmp(eff.old_household_id, eff.new_household_id) != 0
                     || strcmp(f->source, "hukou") == 0)) {
-        if (dirty_add(dirty, eff.old_household_id, eff.old_region, f) != 0
-            || dirty_add(dirty, eff.new_household_id, eff.new_region, f) != 0)
+        if (verify_dirty_add(dirty, eff.old_household_id, f) != 0
+            || verify_dirty_add(dirty, eff.new_household_id, f) != 0)
             rc = ENOMEM;
     }
     if (rc == 0 && (eff.happenings & VERIFY_HAPPEN_DIED))
@@ -641,7 +417,7 @@ static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
         sais_warn("ingest event %llu: garbled fact.batch skipped", (unsigned long long)ev->seq);
         return 0;
     }
-    dirty_set_t dirty = {0};
+    verify_dirty_set_t dirty = {0};
     person_cache_t cache;
     if (cache_init(&cache, b->n_facts) != 0) {
         ing__fact_batch__free_unpacked(b, NULL);
@@ -659,11 +435,11 @@ static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
     }
     if (rc == 0)
         rc = cache_flush(svc, txn, &cache);
-    /* one picture per touched household per envelope: the output depends only on the log */
-    for (size_t i = 0; i < dirty.n && rc == 0; i++)
-        rc = refresh_household(svc, txn, &dirty.v[i], cache_lookup, &cache);
+    /* the touched households' pictures are owed until the batch's feed.done (verify_refresh.h) */
+    if (rc == 0)
+        rc = verify_refresh_envelope(svc, txn, &dirty);
     cache_free(&cache);
-    dirty_free(&dirty);
+    verify_dirty_free(&dirty);
     ing__fact_batch__free_unpacked(b, NULL);
     return rc;
 }
@@ -683,6 +459,8 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
     if (strcmp(producer, "ingest") == 0) {
         if (strcmp(ev->type, "fact.batch") == 0)
             return on_facts(svc, txn, ev);
+        if (strcmp(ev->type, "feed.done") == 0)
+            return verify_refresh_batch_done(svc, txn);
         return 0;
     }
     if (strcmp(producer, "rules") == 0 && strncmp(ev->type, "entitlement.", 12) == 0) {
@@ -733,7 +511,7 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
 
 static const char *const dbis[] = {VERIFY_DB_PERSONS, VERIFY_DB_HOUSES, VERIFY_DB_PICTURES, VERIFY_DB_ENTS,
                                    VERIFY_DB_ALERTS, VERIFY_DB_REPORTS, VERIFY_DB_SOURCES, VERIFY_DB_VERSIONS,
-                                   VERIFY_DB_WISHES,
+                                   VERIFY_DB_WISHES, VERIFY_DB_PENDING,
                                    NULL};
 static const char *const consumes[] = {"ingest", "rules", "warn", "match", NULL};
 static const sais_method_t methods[] = {
@@ -751,4 +529,8 @@ const sais_service_def_t verify_service = {
     .methods = methods,
     .consumes = consumes,
     .on_event = on_event,
+    .on_start = verify_refresh_start,
+    .on_stop = verify_refresh_stop,
+    .on_tick = verify_refresh_tick,
+    .tick_ms = 50,
 };

@@ -49,6 +49,7 @@
  * have static helpers named s_or/s_free/s_set, hence the renames around the second. */
 #ifndef SAIS_TEST_LINKS_VERIFY
 #include "../../services/verify/verify_server.c"
+#include "../../services/verify/verify_refresh.c"
 #include "../../services/verify/verify_api.c"
 #include "../../services/verify/verify_report.c"
 #include "../../services/verify/verify_person.c"
