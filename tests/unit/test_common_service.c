@@ -18,6 +18,7 @@
 #include "sais_clock.h"
 #include "sais_log.h"
 #include "sais_service.h"
+#include <stdatomic.h>
 #include "sais_test_support.h"
 
 static const char *const prod_dbis[] = {"items", NULL};
@@ -120,13 +121,34 @@ static const char *const cons_consumes[] = {"ingest", NULL};
 static const sais_service_def_t cons_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
                                             .consumes = cons_consumes, .on_event = cons_event};
 
+/* A consumer that answers SAIS_EV_WAIT for the event put with v = "gate" until the test opens
+ * the gate (verify's feed.done waits so for the household refreshes a batch owes). */
+static atomic_int gate_open;
+static int gated_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
+{
+    Sais__Evidence *e = sais__evidence__unpack(NULL, ev->payload.len, ev->payload.data);
+    bool gate = e && strcmp(e->source, "gate") == 0;
+    if (e)
+        sais__evidence__free_unpacked(e, NULL);
+    if (gate && !atomic_load(&gate_open))
+        return SAIS_EV_WAIT;
+    return cons_event(svc, txn, producer, ev);
+}
+static const sais_service_def_t gated_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
+                                             .consumes = cons_consumes, .on_event = gated_event};
+
 static char tmpdir[256];
 
-static sais_config_t *make_cfg(void)
+/* The producer and consumer's config, in tmpdir or in its subdirectory `sub` (a fresh store). */
+static sais_config_t *make_cfg_in(const char *sub)
 {
     static const char *const svcs[] = {"ingest", "verify", NULL};
-    return sais_test_config(tmpdir, NULL, svcs);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s%s%s", tmpdir, sub ? "/" : "", sub ? sub : "");
+    return sais_test_config(dir, NULL, svcs);
 }
+
+static sais_config_t *make_cfg(void) { return make_cfg_in(NULL); }
 
 static int call(sais_client_t *cl, const char *svc, const char *method, const char *v, const char *idem,
                 char *out, size_t outlen)
@@ -217,6 +239,43 @@ static void test_events_flow_and_survive_restart(void **state)
     sais_config_destroy(&cfg);
 }
 
+static void test_event_waits(void **state)
+{
+    (void)state;
+    sais_config_t *cfg = make_cfg_in("wait");
+    atomic_store(&gate_open, 0);
+    zactor_t *prod = sais_service_start(&prod_def, cfg);
+    zactor_t *cons = sais_service_start(&gated_def, cfg);
+    assert_non_null(prod);
+    assert_non_null(cons);
+    sais_client_t *cl = sais_client_new(cfg);
+    char out[256];
+    static const char *const vs[] = {"a", "a", "a", "gate", "b", "b", "b"};
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(call(cl, "ingest", "put", vs[i], NULL, out, sizeof out), 201);
+    /* the events before the gate are applied and committed; the gate and what follows wait,
+     * fetched again and again, and the cursor stays before the gate */
+    assert_int_equal(wait_seen(cl, 3), 3);
+    usleep(300000);
+    assert_int_equal(wait_seen(cl, 3), 3);
+    assert_int_equal(call(cl, "verify", "bus.status", NULL, NULL, out, sizeof out), 200);
+    assert_non_null(strstr(out, "\"ingest\":3"));
+    /* a restart while waiting: the same, from the stored cursor */
+    sais_service_stop(&cons);
+    cons = sais_service_start(&gated_def, cfg);
+    assert_non_null(cons);
+    usleep(200000);
+    assert_int_equal(wait_seen(cl, 3), 3);
+    atomic_store(&gate_open, 1);
+    assert_int_equal(wait_seen(cl, 7), 7);
+    assert_int_equal(call(cl, "verify", "bus.status", NULL, NULL, out, sizeof out), 200);
+    assert_non_null(strstr(out, "\"ingest\":7"));
+    sais_client_destroy(&cl);
+    sais_service_stop(&cons);
+    sais_service_stop(&prod);
+    sais_config_destroy(&cfg);
+}
+
 /* Sends a request on a raw DEALER without waiting for the answer. */
 static void send_req(zsock_t *d, const char *id, const char *method, const char *v, const char *idem)
 {
@@ -242,10 +301,7 @@ static void send_req(zsock_t *d, const char *id, const char *method, const char 
 static void test_writes_are_grouped(void **state)
 {
     (void)state;
-    static const char *const svcs[] = {"ingest", "verify", NULL};
-    char dir[300];
-    snprintf(dir, sizeof dir, "%s/grouped", tmpdir);
-    sais_config_t *cfg = sais_test_config(dir, NULL, svcs);
+    sais_config_t *cfg = make_cfg_in("grouped");
     zactor_t *prod = sais_service_start(&prod_def, cfg);
     assert_non_null(prod);
     zsock_t *d = zsock_new_dealer("inproc://t-ingest");
@@ -431,6 +487,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store_grows_on_map_full),
         cmocka_unit_test(test_events_flow_and_survive_restart),
+        cmocka_unit_test(test_event_waits),
         cmocka_unit_test(test_writes_are_grouped),
         cmocka_unit_test(test_local_reads),
     };
