@@ -148,8 +148,6 @@ static sais_config_t *make_cfg_in(const char *sub)
     return sais_test_config(dir, NULL, svcs);
 }
 
-static sais_config_t *make_cfg(void) { return make_cfg_in(NULL); }
-
 static int call(sais_client_t *cl, const char *svc, const char *method, const char *v, const char *idem,
                 char *out, size_t outlen)
 {
@@ -173,26 +171,49 @@ static size_t wait_seen(sais_client_t *cl, size_t want)
     return (size_t)atol(out);
 }
 
+/* A producer, a consumer and a client on one config (the two event-flow tests). */
+typedef struct {
+    sais_config_t *cfg;
+    zactor_t      *prod, *cons;
+    sais_client_t *cl;
+} pair_t;
+
+static void pair_start(pair_t *p, const char *sub, const sais_service_def_t *cons)
+{
+    p->cfg = make_cfg_in(sub);
+    p->prod = sais_service_start(&prod_def, p->cfg);
+    p->cons = sais_service_start(cons, p->cfg);
+    assert_non_null(p->prod);
+    assert_non_null(p->cons);
+    p->cl = sais_client_new(p->cfg);
+    assert_non_null(p->cl);
+}
+
+static void pair_stop(pair_t *p)
+{
+    sais_client_destroy(&p->cl);
+    sais_service_stop(&p->cons);
+    sais_service_stop(&p->prod);
+    sais_config_destroy(&p->cfg);
+}
+
 static void test_events_flow_and_survive_restart(void **state)
 {
     (void)state;
-    sais_config_t *cfg = make_cfg();
-    zactor_t *prod = sais_service_start(&prod_def, cfg);
-    zactor_t *cons = sais_service_start(&cons_def, cfg);
-    assert_non_null(prod);
-    assert_non_null(cons);
-    sais_client_t *cl = sais_client_new(cfg);
+    pair_t pr;
+    pair_start(&pr, NULL, &cons_def);
+    sais_client_t *cl = pr.cl;
     char out[256];
     for (int i = 0; i < 100; i++)
         assert_int_equal(call(cl, "ingest", "put", "x", NULL, out, sizeof out), 201);
     assert_int_equal(wait_seen(cl, 100), 100);
 
     /* consumer restart: resumes from its stored cursor, applies nothing twice */
-    sais_service_stop(&cons);
+    sais_service_stop(&pr.cons);
     for (int i = 0; i < 50; i++)
         assert_int_equal(call(cl, "ingest", "put", "y", NULL, out, sizeof out), 201);
-    cons = sais_service_start(&cons_def, cfg);
-    assert_non_null(cons);
+    pr.cons = sais_service_start(&cons_def, pr.cfg);
+    assert_non_null(pr.cons);
     assert_int_equal(wait_seen(cl, 150), 150);
     usleep(300000);
     assert_int_equal(wait_seen(cl, 150), 150);
@@ -233,22 +254,16 @@ static void test_events_flow_and_survive_restart(void **state)
     zsock_destroy(&raw);
     assert_int_equal(call(cl, "ingest", "health", NULL, NULL, out, sizeof out), 200);
 
-    sais_client_destroy(&cl);
-    sais_service_stop(&cons);
-    sais_service_stop(&prod);
-    sais_config_destroy(&cfg);
+    pair_stop(&pr);
 }
 
 static void test_event_waits(void **state)
 {
     (void)state;
-    sais_config_t *cfg = make_cfg_in("wait");
     atomic_store(&gate_open, 0);
-    zactor_t *prod = sais_service_start(&prod_def, cfg);
-    zactor_t *cons = sais_service_start(&gated_def, cfg);
-    assert_non_null(prod);
-    assert_non_null(cons);
-    sais_client_t *cl = sais_client_new(cfg);
+    pair_t pr;
+    pair_start(&pr, "wait", &gated_def);
+    sais_client_t *cl = pr.cl;
     char out[256];
     static const char *const vs[] = {"a", "a", "a", "gate", "b", "b", "b"};
     for (size_t i = 0; i < 7; i++)
@@ -261,19 +276,16 @@ static void test_event_waits(void **state)
     assert_int_equal(call(cl, "verify", "bus.status", NULL, NULL, out, sizeof out), 200);
     assert_non_null(strstr(out, "\"ingest\":3"));
     /* a restart while waiting: the same, from the stored cursor */
-    sais_service_stop(&cons);
-    cons = sais_service_start(&gated_def, cfg);
-    assert_non_null(cons);
+    sais_service_stop(&pr.cons);
+    pr.cons = sais_service_start(&gated_def, pr.cfg);
+    assert_non_null(pr.cons);
     usleep(200000);
     assert_int_equal(wait_seen(cl, 3), 3);
     atomic_store(&gate_open, 1);
     assert_int_equal(wait_seen(cl, 7), 7);
     assert_int_equal(call(cl, "verify", "bus.status", NULL, NULL, out, sizeof out), 200);
     assert_non_null(strstr(out, "\"ingest\":7"));
-    sais_client_destroy(&cl);
-    sais_service_stop(&cons);
-    sais_service_stop(&prod);
-    sais_config_destroy(&cfg);
+    pair_stop(&pr);
 }
 
 /* Sends a request on a raw DEALER without waiting for the answer. */
