@@ -444,6 +444,21 @@ sais_config_int(const sais_config_t *self, const char *key)
     return (int64_t)strtoll(v, NULL, 10);
 }
 
+int
+sais_config_int_in(const sais_config_t *self, const char *key, int64_t lo, int64_t hi, const char *what,
+                   int64_t *out, char *err, size_t errlen)
+{
+    const char *v = sais_config_get(self, key);
+    int64_t n = sais_config_int(self, key);
+    if (!s_is_int(v) || n < lo || n > hi) {
+        snprintf(err, errlen, "%s is '%s': it takes a number of %s from %lld to %lld", key, v ? v : "", what,
+                 (long long)lo, (long long)hi);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
 bool
 sais_config_bool(const sais_config_t *self, const char *key)
 {

@@ -34,6 +34,10 @@ int sais_config_set(sais_config_t *self, const char *key, const char *value, cha
 const char *sais_config_get(const sais_config_t *self, const char *key);
 int64_t sais_config_int(const sais_config_t *self, const char *key);    /* 0 if not a number */
 bool sais_config_bool(const sais_config_t *self, const char *key);      /* true|yes|1|on */
+/* A whole number of `what` from lo to hi into *out: 0, or -1 with "<key> is '<value>': it
+ * takes a number of <what> from <lo> to <hi>" in err (a service's on_start refuses to start). */
+int sais_config_int_in(const sais_config_t *self, const char *key, int64_t lo, int64_t hi, const char *what,
+                       int64_t *out, char *err, size_t errlen);
 
 /* Iterate: returns the i-th known key, NULL past the end. */
 const char *sais_config_key_at(size_t i);

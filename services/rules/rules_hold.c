@@ -22,12 +22,9 @@
 
 int rules_hold_config(const sais_config_t *cfg, bool *hold, size_t *slice, char *err, size_t errlen)
 {
-    int64_t n = sais_config_int(cfg, "rules.hold_slice");
-    if (n < 1 || n > 100000) {
-        snprintf(err, errlen, "rules.hold_slice is '%s': it takes a number of households from 1 to 100000",
-                 sais_config_get(cfg, "rules.hold_slice") ? sais_config_get(cfg, "rules.hold_slice") : "");
+    int64_t n;
+    if (sais_config_int_in(cfg, "rules.hold_slice", 1, 100000, "households", &n, err, errlen) != 0)
         return -1;
-    }
     *slice = (size_t)n;
     const char *v = sais_config_get(cfg, "rules.outreach");
     if (v == NULL || strcmp(v, "on") == 0) {

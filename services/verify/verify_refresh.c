@@ -455,16 +455,10 @@ void verify_refresh_tick(sais_svc_t *svc)
 int verify_refresh_start(sais_svc_t *svc, char *err, size_t errlen)
 {
     const sais_config_t *cfg = sais_svc_config(svc);
-    long long orphan = sais_config_int(cfg, "verify.refresh_orphan_s");
-    long long slice = sais_config_int(cfg, "verify.refresh_slice");
-    if (orphan < 1 || orphan > 86400) {
-        snprintf(err, errlen, "verify.refresh_orphan_s must be 1..86400 (got %lld)", orphan);
+    int64_t orphan, slice;
+    if (sais_config_int_in(cfg, "verify.refresh_orphan_s", 1, 86400, "seconds", &orphan, err, errlen) != 0
+        || sais_config_int_in(cfg, "verify.refresh_slice", 1, 1000000, "households", &slice, err, errlen) != 0)
         return -1;
-    }
-    if (slice < 1 || slice > 1000000) {
-        snprintf(err, errlen, "verify.refresh_slice must be 1..1000000 (got %lld)", slice);
-        return -1;
-    }
     refresh_state_t *st = calloc(1, sizeof *st);
     if (!st) {
         snprintf(err, errlen, "out of memory");
