@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import BIN, Cluster, Results  # noqa: E402
+from sais_harness import BIN, Cluster, Results, start_refused  # noqa: E402
 
 R = Results()
 
@@ -74,15 +74,9 @@ def metric(c, name):
 
 def check_bad_values():
     for key, value in (("rules.outreach", "sometimes"), ("rules.hold_slice", "0")):
-        tmp = tempfile.mkdtemp(prefix="sais-hold-bad-")
-        try:
-            c = Cluster(mode="embedded", extra_config={key: value}, data_dir=tmp)
-            r = subprocess.run([BIN, "up", "--config", c.cfg], capture_output=True, text=True, timeout=60)
-            out = r.stdout + r.stderr
-            R.check(r.returncode != 0 and key in out and "'%s'" % value in out,
-                    "%s = %s: sais up refuses to start and names the key and the value (%d)" % (key, value, r.returncode))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        rc, out = start_refused(key, value)
+        R.check(rc != 0 and key in out and "'%s'" % value in out,
+                "%s = %s: sais up refuses to start and names the key and the value (%d)" % (key, value, rc))
 
 
 def main():

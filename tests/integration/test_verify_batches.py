@@ -13,16 +13,19 @@ rules' and warn's equal the first run's.
 
 While a hukou batch is still being posted (a chunked body, paused half way), a household it
 registers is already answered by GET /v1/households from its members' folded facts, though
-its stored picture is owed until the batch ends."""
+its stored picture is owed until the batch ends. A batch cut off half way and never posted
+again has what it owes announced after verify.refresh_orphan_s. A bad verify.refresh_slice or
+verify.refresh_orphan_s stops `sais up` with the key and the value named."""
 import http.client
 import json
 import os
+import socket
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import Cluster, Results, make_id, ndjson  # noqa: E402
+from sais_harness import Cluster, Results, make_id, ndjson, start_refused  # noqa: E402
 
 R = Results()
 REGION = "330326"
@@ -97,19 +100,70 @@ def run(slice_):
         c.cleanup()
 
 
+def two_halves():
+    """A hukou batch: the registry with 6,400 neighbours' registrations after its first 60
+    records, cut so that the first half is more than the MiB the gateway hands ingest at a
+    time. (records, first half, second half) as NDJSON bytes."""
+    hukou, _ = registry()
+    pad = [{"record_id": "pad-%d" % i, "id_number": make_id("330327", "19%02d-%02d-%02d" % (
+                60 + i % 20, 1 + (i // 20) % 12, 1 + (i // 240) % 28), 500 + i % 400),
+            "name": "邻居%d" % i, "household_id": "H33032799%04d" % (i // 3), "relation": "head" if i % 3 == 0
+            else "child", "region": "330327", "event": "register", "date": "2005-01-01"} for i in range(6400)]
+    hukou = hukou[:60] + pad + hukou[60:]
+    first, second = ndjson(hukou[:6460]), ndjson(hukou[6460:])
+    R.check(len(first) > (1 << 20), "the first half is more than one gateway chunk (%d bytes)" % len(first))
+    return hukou, first, second
+
+
+def cut_off():
+    """A batch cut off half way and never posted again: what it owes is done after
+    verify.refresh_orphan_s with nothing new from ingest."""
+    c = Cluster(mode="embedded", extra_config={"ingest.commit_lines": 50, "verify.refresh_orphan_s": 2}).start()
+    try:
+        _, first, _ = two_halves()
+        before = head_of(c, "verify")
+        s = socket.create_connection(("127.0.0.1", c.http_port), timeout=30)
+        s.sendall(("POST /v1/feeds/hukou/batches?batch_id=cut-1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   "Authorization: Bearer %s\r\nContent-Type: application/x-ndjson\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n%x\r\n" % (c.http.key, len(first))).encode() + first + b"\r\n")
+        # the first MiB reaches ingest and verify; then the partner goes away for good
+        end = time.time() + 30
+        while time.time() < end:
+            st, body, _ = c.http.get("/v1/households/H%s77%04d" % (REGION, 3))
+            if st == 200:
+                break
+            time.sleep(0.1)
+        s.close()
+        mid = head_of(c, "verify")
+        R.check(mid == before, "cut off: nothing is announced while the batch might still end (%s, %s)"
+                % (before, mid))
+        after, end = mid, time.time() + 30
+        while time.time() < end and after <= mid + 1000:
+            time.sleep(0.3)
+            after = head_of(c, "verify")
+        R.check(after >= mid + 1000, "cut off: after verify.refresh_orphan_s the households the cut batch "
+                "touched are announced (%d announcements)" % (after - mid))
+    finally:
+        c.stop(check=False)
+        c.cleanup()
+
+
+def bad_values():
+    for key, value in (("verify.refresh_slice", "0"), ("verify.refresh_orphan_s", "0"),
+                       ("verify.refresh_orphan_s", "90000")):
+        rc, out = start_refused(key, value)
+        R.check(rc != 0 and key in out and "'%s'" % value in out,
+                "%s = %s: sais up refuses to start and names the key and the value (%d)" % (key, value, rc))
+    rc, out = start_refused("verify.refresh_slice", "many")
+    R.check(rc != 0 and "verify.refresh_slice" in out and "not an integer" in out,
+            "verify.refresh_slice = many: the config file is refused, naming the key (%d)" % rc)
+
+
 def slow_hukou():
     """A hukou batch posted in two halves with a pause: mid-batch reads of a new household."""
     c = Cluster(mode="embedded", extra_config={"ingest.commit_lines": 50}).start()
     try:
-        hukou, _ = registry()
-        # the gateway hands a body to ingest a MiB at a time: the first half is more than that
-        pad = [{"record_id": "pad-%d" % i, "id_number": make_id("330327", "19%02d-%02d-%02d" % (
-                    60 + i % 20, 1 + (i // 20) % 12, 1 + (i // 240) % 28), 500 + i % 400),
-                "name": "邻居%d" % i, "household_id": "H33032799%04d" % (i // 3), "relation": "head" if i % 3 == 0
-                else "child", "region": "330327", "event": "register", "date": "2005-01-01"} for i in range(6400)]
-        hukou = hukou[:60] + pad + hukou[60:]
-        first, second = ndjson(hukou[:6460]), ndjson(hukou[6460:])
-        R.check(len(first) > (1 << 20), "the first half is more than one gateway chunk (%d bytes)" % len(first))
+        hukou, first, second = two_halves()
         go_on = threading.Event()
         result = {}
 
@@ -164,6 +218,8 @@ def main():
             "transaction (%d and %d announcements)" % (a_n, b_n))
     R.check(a_dig == b_dig, "and leave the same verify, rules and warn state (%r vs %r)" % (a_dig, b_dig))
     slow_hukou()
+    cut_off()
+    bad_values()
     R.finish()
 
 

@@ -265,6 +265,18 @@ def id_check_char(first17):
     return "10X98765432"[s % 11]
 
 
+def start_refused(key, value):
+    """`sais up` with one bad config value: (its exit status, what it printed). A service
+    that checks the key must refuse to start, naming the key and the value."""
+    tmp = tempfile.mkdtemp(prefix="sais-bad-config-")
+    try:
+        c = Cluster(mode="embedded", extra_config={key: value}, data_dir=tmp)
+        r = subprocess.run([BIN, "up", "--config", c.cfg], capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout + r.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def make_id(region, birth, seq):
     first = "%s%s%03d" % (region, birth.replace("-", ""), seq)
     return first + id_check_char(first)
