@@ -69,6 +69,11 @@ static int dirty_grow(verify_dirty_set_t *d)
     return 0;
 }
 
+bool verify_dirty_has(const verify_dirty_set_t *d, const char *hh)
+{
+    return dirty_find(d, hh, NULL) != NULL;
+}
+
 void verify_dirty_free(verify_dirty_set_t *d)
 {
     for (size_t i = 0; i < d->n; i++)
@@ -247,6 +252,18 @@ static void dirty_from_pending(verify_dirty_t *e, const Vst__Pending *p)
         dirty_cause(e, p->causes[i]->source, p->causes[i]->record_id, p->causes[i]->batch_id);
 }
 
+/* Adds what entry d gathered to e (its reason only if e has none yet; strings borrowed). */
+static void dirty_merge(verify_dirty_t *e, const verify_dirty_t *d)
+{
+    if (!e->reason[0])
+        snprintf(e->reason, sizeof e->reason, "%s", d->reason);
+    for (size_t i = 0; i < d->nsources; i++)
+        dirty_source(e, d->sources[i]);
+    e->sources_unsaid = e->sources_unsaid || d->sources_unsaid;
+    for (size_t i = 0; i < d->ncauses; i++)
+        dirty_cause(e, d->causes[i].source, d->causes[i].record_id, d->causes[i].batch_id);
+}
+
 /* Merges one envelope's dirty household into its pending record. */
 static int pending_add(sais_svc_t *svc, MDB_txn *txn, const verify_dirty_t *d)
 {
@@ -267,13 +284,7 @@ static int pending_add(sais_svc_t *svc, MDB_txn *txn, const verify_dirty_t *d)
     memset(&m, 0, sizeof m);
     if (was)
         dirty_from_pending(&m, was);
-    else
-        snprintf(m.reason, sizeof m.reason, "%s", d->reason);
-    for (size_t i = 0; i < d->nsources; i++)
-        dirty_source(&m, d->sources[i]);
-    m.sources_unsaid = m.sources_unsaid || d->sources_unsaid;
-    for (size_t i = 0; i < d->ncauses; i++)
-        dirty_cause(&m, d->causes[i].source, d->causes[i].record_id, d->causes[i].batch_id);
+    dirty_merge(&m, d);
     Vst__Pending out = VST__PENDING__INIT;
     Sais__Evidence *causes[VERIFY_MAX_CAUSES];
     for (size_t i = 0; i < m.ncauses; i++)
@@ -327,24 +338,38 @@ static int refresh_owed(sais_svc_t *svc, MDB_txn *txn, char *hh, const Vst__Pend
     return rc ? rc : sais_del(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), hh, strlen(hh));
 }
 
-int verify_refresh_owed(sais_svc_t *svc, MDB_txn *txn, const char *household_id,
+int verify_refresh_owed(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const verify_dirty_set_t *d,
                         verify_person_lookup_fn lookup, void *lctx)
 {
     size_t n = strlen(household_id);
     if (n == 0 || n > 400)
         return 0;
+    const verify_dirty_t *here = dirty_find(d, household_id, NULL);
     Vst__Pending *p = NULL;
     int rc = sais_get_pb(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), household_id, n, &vst__pending__descriptor,
                          (ProtobufCMessage **)&p);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc == MDB_CORRUPTED)
-        p = NULL;   /* garbled: still owed, refreshed without its causes */
-    else if (rc != 0)
+    bool pending = rc == 0 || rc == MDB_CORRUPTED;
+    if (rc == MDB_CORRUPTED) {
+        sais_warn("verify: garbled pending record of household %s: refreshed without its causes", household_id);
+        p = NULL;
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
         return rc;
-    char *hh = strdup(household_id);
-    rc = hh ? refresh_owed(svc, txn, hh, p, lookup, lctx) : ENOMEM;
-    free(hh);
+    }
+    if (!pending && !here)
+        return 0;
+    /* what the batch's earlier envelopes and this one's earlier facts gathered */
+    verify_dirty_t m;
+    memset(&m, 0, sizeof m);
+    m.household_id = (char *)household_id;
+    if (p)
+        dirty_from_pending(&m, p);
+    else if (pending)
+        m.sources_unsaid = true;
+    if (here)
+        dirty_merge(&m, here);
+    rc = refresh_household(svc, txn, &m, lookup, lctx);
+    if (rc == 0 && pending)
+        rc = sais_del(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), household_id, n);
     if (p)
         vst__pending__free_unpacked(p, NULL);
     return rc;
@@ -438,8 +463,12 @@ void verify_refresh_tick(sais_svc_t *svc)
          * it again) owes its refreshes too: swept once nothing has come for a while */
         count_ctx_t cc = {svc, 0};
         if (sais_clock_ms() - st->active_at < st->orphan_ms
-            || sais_store_read(sais_svc_store(svc), count_fn, &cc) != 0 || cc.n == 0)
+            || sais_store_read(sais_svc_store(svc), count_fn, &cc) != 0)
             return;
+        if (cc.n == 0) {
+            st->active_at = sais_clock_ms();   /* idle: look again one period later, not every tick */
+            return;
+        }
         sais_warn("verify: %zu household refresh(es) owed by a batch that did not finish; done now", cc.n);
         st->active_at = sais_clock_ms();
     }

@@ -55,6 +55,7 @@ typedef struct {
 /* Notes that fact f touched household hh (nothing for an empty id). 0, or -1 out of memory. */
 int  verify_dirty_add(verify_dirty_set_t *d, const char *hh, const Ing__Fact *f);
 void verify_dirty_free(verify_dirty_set_t *d);
+bool verify_dirty_has(const verify_dirty_set_t *d, const char *hh);
 
 /* FNV-1a of a NUL-terminated id: the index of the dirty set and of verify's person cache. */
 uint64_t verify_id_hash(const char *s);
@@ -68,9 +69,11 @@ int verify_refresh_batch_done(sais_svc_t *svc, MDB_txn *txn);
 
 /* True if the household's stored picture is owed a refresh. */
 bool verify_refresh_pending(sais_svc_t *svc, MDB_txn *txn, const char *household_id);
-/* Does the refresh owed to one household now (with the causes gathered for it), if it is
- * owed; persons from `lookup` first. An LMDB code or ENOMEM. */
-int  verify_refresh_owed(sais_svc_t *svc, MDB_txn *txn, const char *household_id,
+/* Does the refresh owed to one household now, if it is owed (by an earlier envelope of an
+ * unfinished batch) or dirty in this envelope `d`, with the causes gathered for it; persons
+ * from `lookup` first. The envelope's entry stays: the household is owed again at its end.
+ * An LMDB code or ENOMEM. */
+int  verify_refresh_owed(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const verify_dirty_set_t *d,
                          verify_person_lookup_fn lookup, void *lctx);
 
 /* The service table's hooks: start (config), stop, and the tick that sweeps the pending set. */

@@ -345,14 +345,17 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_
         return rc;
     Vst__Person *p = slot->p;
     /* warn reads a death, an incarceration or a new certificate (person.event) against the
-     * household's picture as it stood just before (who earned most): if that picture is still
-     * owed (its batch not finished), it is brought up to date first */
+     * household's picture as it stood just before (who earned most): if the facts before this
+     * one changed that picture and it is still owed (by this envelope or an earlier one of an
+     * unfinished batch), it is brought up to date first, so the answer does not depend on
+     * where the envelopes were cut */
     if ((strcmp(f->source, "civil") == 0 || strcmp(f->source, "justice") == 0
          || strcmp(f->source, "disability") == 0)
-        && p->household_id && *p->household_id && verify_refresh_pending(svc, txn, p->household_id)) {
+        && p->household_id && *p->household_id
+        && (verify_dirty_has(dirty, p->household_id) || verify_refresh_pending(svc, txn, p->household_id))) {
         rc = cache_flush(svc, txn, cache);
         if (rc == 0)
-            rc = verify_refresh_owed(svc, txn, p->household_id, cache_lookup, cache);
+            rc = verify_refresh_owed(svc, txn, p->household_id, dirty, cache_lookup, cache);
         if (rc != 0)
             return rc;
     }

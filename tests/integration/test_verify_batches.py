@@ -14,8 +14,9 @@ rules' and warn's equal the first run's.
 While a hukou batch is still being posted (a chunked body, paused half way), a household it
 registers is already answered by GET /v1/households from its members' folded facts, though
 its stored picture is owed until the batch ends. A batch cut off half way and never posted
-again has what it owes announced after verify.refresh_orphan_s. A bad verify.refresh_slice or
-verify.refresh_orphan_s stops `sais up` with the key and the value named."""
+again has what it owes announced after verify.refresh_orphan_s. Two deaths in one civil batch are
+each judged against the household as the one before left it, wherever the envelopes were cut.
+A bad verify.refresh_slice or verify.refresh_orphan_s stops `sais up` with the key and the value named."""
 import http.client
 import json
 import os
@@ -148,6 +149,39 @@ def cut_off():
         c.cleanup()
 
 
+def breadwinners(commit_lines):
+    """Two deaths in one civil batch: the father, who earned most, then the mother, who earned
+    most once he was gone. Each is a breadwinner_death, wherever ingest cut the envelopes."""
+    c = Cluster(mode="embedded", extra_config={"ingest.commit_lines": commit_lines}).start()
+    try:
+        hid = "H%s779999" % REGION
+        dad, mum, kid = (make_id(REGION, b, s) for b, s in (("1960-03-03", 901), ("1962-04-04", 912),
+                                                             ("1990-05-05", 921)))
+        hukou = [{"record_id": "bw-hk-%d" % i, "id_number": pid, "name": "成员%d" % i, "household_id": hid,
+                  "relation": rel, "region": REGION, "event": "register", "date": "2005-01-01"}
+                 for i, (pid, rel) in enumerate(((dad, "head"), (mum, "spouse"), (kid, "child")))]
+        months = ["2025-%02d" % m for m in (11, 12)] + ["2026-%02d" % m for m in range(1, 11)]
+        hrss = [{"record_id": "bw-w-%s-%s" % (pid[-4:], mo), "id_number": pid, "month": mo, "kind": "wage",
+                 "amount": amount} for pid, amount in ((dad, "5000.00"), (mum, "3000.00"), (kid, "1000.00"))
+                for mo in months]
+        civil = [{"record_id": "bw-cv-1", "id_number": dad, "event": "death", "date": "2026-09-01"},
+                 {"record_id": "bw-cv-2", "id_number": mum, "event": "death", "date": "2026-10-01"}]
+        for src, bid, recs in (("hukou", "bw-hk", hukou), ("hrss", "bw-hrss", hrss), ("civil", "bw-cv", civil)):
+            st, rep, _ = c.post_feed(src, bid, ndjson(recs))
+            R.check(st == 200 and rep.get("accepted") == len(recs), "breadwinners (%d a commit): %s taken in"
+                    % (commit_lines, src))
+            c.quiescent()
+        # one open alert per household and kind: the second death joins it as evidence
+        st, body, _ = c.http.get("/v1/alerts?kind=breadwinner_death&household_id=" + hid)
+        ev = sorted(e["record_id"] for a in body.get("items", []) for e in a.get("evidence", [])
+                    if e.get("source") == "civil") if st == 200 else st
+        R.check(ev == ["bw-cv-1", "bw-cv-2"], "breadwinners (%d a commit): both deaths are breadwinner deaths, "
+                "the mother's judged on the household without the father (civil evidence %r)" % (commit_lines, ev))
+    finally:
+        c.stop(check=False)
+        c.cleanup()
+
+
 def bad_values():
     for key, value in (("verify.refresh_slice", "0"), ("verify.refresh_orphan_s", "0"),
                        ("verify.refresh_orphan_s", "90000")):
@@ -219,6 +253,8 @@ def main():
     R.check(a_dig == b_dig, "and leave the same verify, rules and warn state (%r vs %r)" % (a_dig, b_dig))
     slow_hukou()
     cut_off()
+    breadwinners(1000)
+    breadwinners(1)
     bad_values()
     R.finish()
 
