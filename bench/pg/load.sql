@@ -3,8 +3,10 @@
 -- changes nothing), then bring each touched person's 12-month out-of-pocket sum up to date.
 -- psql variables: src (the source name), oop_from, oop_to (the 365-day window, inclusive);
 -- the NDJSON file is psql's standard input (\copy does not expand variables).
+-- The staging table is the session's own (TEMP: unlogged, gone at commit), so two partners'
+-- files can go through this path at once, each in its own session.
 BEGIN;
-TRUNCATE staging;
+CREATE TEMP TABLE staging (line text NOT NULL) ON COMMIT DROP;
 -- every byte of a line is data: no quote or delimiter character can occur in NDJSON text
 \copy staging (line) FROM pstdin WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02')
 INSERT INTO records (source, record_id, id_number, body)

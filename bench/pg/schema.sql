@@ -1,11 +1,8 @@
 -- The PostgreSQL peer's schema: what a PostgreSQL-based social-assistance system (OpenSPP,
 -- OpenG2P) keeps for partner feeds. Every accepted record once, keyed by (source, record_id);
--- a staging table for COPY; one row per person with the figures the feed path maintains.
+-- one row per person with the figures the feed path maintains (each load stages its file in a
+-- temporary table of its own: load.sql).
 DROP TABLE IF EXISTS staging, records, person_oop, applications, persons_d, sim_line CASCADE;
-
--- UNLOGGED: the staging rows are re-read from the feed file after a crash, like SAIS's
--- in-flight batch; the records table below is logged and durable.
-CREATE UNLOGGED TABLE staging (line text NOT NULL);
 
 CREATE TABLE records (
     source    text   NOT NULL,
