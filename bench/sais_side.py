@@ -109,6 +109,9 @@ class Sais:
             if line.startswith("sais_bus_lag{"):
                 nlag += 1
                 lag += int(float(line.rsplit(" ", 1)[1]))
+            elif line.startswith("sais_verify_releasing{"):
+                # held refreshes being done: work outstanding although every cursor is at its head
+                lag += int(float(line.rsplit(" ", 1)[1]))
             elif line.startswith("sais_bus_head{"):
                 heads[line.split('"')[1]] = line.rsplit(" ", 1)[1]
         # a service too busy to answer the gateway in time leaves its lines out: that is not

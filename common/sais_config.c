@@ -73,7 +73,7 @@ static const s_entry_t s_table[] = {
 
     { "rules.policies_dir", "deploy/policies", T_STR, "directory of the policy catalogue" },
     { "rules.step_limit", "100000", T_INT, "instruction budget of one policy evaluation" },
-    { "rules.outreach", "on", T_STR, "on, or hold while a city's data is first loaded: households' changes are stored and decided once when it is set back to on and rules restarts, so that no case, grant or SMS follows from a half-loaded registry" },
+    { "rules.outreach", "on", T_STR, "on, or hold while a city's data is first loaded: households' changes are stored and decided once when it is set back to on and rules restarts, so that no case, grant or SMS follows from a half-loaded registry; verify then also recomputes each household the feeds touched once, on release, instead of once per feed batch" },
     { "rules.hold_slice", "1000", T_INT, "households decided per transaction when held outreach is released" },
     { "rules.simulate_threads", "2", T_INT, "threads a city-wide simulation runs on (each with its own Lua state)" },
 

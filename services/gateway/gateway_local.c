@@ -121,6 +121,23 @@ static long long json_ll(const json_t *o, const char *key, bool *ok)
     return *ok ? json_integer_value(v) : 0;
 }
 
+/* A service's state from its bus.status, as two gauges: `flag` is 1 while string field `skey`
+ * says `when`; `count` is integer field `ckey`. Nothing for a service whose status has neither. */
+static void state_gauges(gw_text_t *t, const char *svc, const json_t *st, const char *skey, const char *when,
+                         const char *flag, const char *flag_help, const char *ckey, const char *count,
+                         const char *count_help)
+{
+    const json_t *s = st ? json_object_get(st, skey) : NULL;
+    bool ok;
+    long long c = st ? json_ll(st, ckey, &ok) : 0;
+    if (!json_is_string(s) || !ok)
+        return;
+    gw_text_add(t, "# HELP %s %s\n# TYPE %s gauge\n%s{service=\"%s\"} %d\n", flag, flag_help, flag, flag, svc,
+                strcmp(json_string_value(s), when) == 0);
+    gw_text_add(t, "# HELP %s %s\n# TYPE %s gauge\n%s{service=\"%s\"} %lld\n", count, count_help, count, count,
+                svc, c);
+}
+
 static void render_bus(gw_t *gw, gw_text_t *t)
 {
     gw_fan_t out[16];
@@ -169,17 +186,15 @@ static void render_bus(gw_t *gw, gw_text_t *t)
         }
     }
     for (size_t i = 0; i < n; i++) {
-        const json_t *o = st[i] ? json_object_get(st[i], "outreach") : NULL;
-        bool ok;
-        long long held = st[i] ? json_ll(st[i], "held_households", &ok) : 0;
-        if (!json_is_string(o) || !ok) continue;
-        gw_text_add(t, "# HELP sais_rules_outreach_held 1 while rules.outreach = hold (a first load): nothing is "
-                       "granted, no case opened, no SMS sent.\n# TYPE sais_rules_outreach_held gauge\n"
-                       "sais_rules_outreach_held{service=\"%s\"} %d\n", gw_backends[i],
-                    strcmp(json_string_value(o), "held") == 0);
-        gw_text_add(t, "# HELP sais_rules_held_households Households changed while outreach was held and not yet "
-                       "decided.\n# TYPE sais_rules_held_households gauge\n"
-                       "sais_rules_held_households{service=\"%s\"} %lld\n", gw_backends[i], held);
+        state_gauges(t, gw_backends[i], st[i], "outreach", "held", "sais_rules_outreach_held",
+                     "1 while rules.outreach = hold (a first load): nothing is granted, no case opened, no SMS sent.",
+                     "held_households", "sais_rules_held_households",
+                     "Households changed while outreach was held and not yet decided.");
+        state_gauges(t, gw_backends[i], st[i], "refresh", "releasing", "sais_verify_releasing",
+                     "1 while the refreshes held while outreach was held are done (ingest's events wait meanwhile).",
+                     "owed_households", "sais_verify_owed_households",
+                     "Households whose picture is owed a refresh (a feed batch not finished, or held while outreach "
+                     "is held).");
     }
     gw_text_add(t, "# HELP sais_store_map_used_bytes LMDB map in use per service.\n"
                    "# TYPE sais_store_map_used_bytes gauge\n");

@@ -35,6 +35,10 @@ typedef struct {
     size_t           held_waiting; /* noted households at start */
     size_t           held_done;    /* decided since the release */
     size_t           hold_slice;   /* rules.hold_slice: households per transaction on release */
+    /* the release waits for verify's own (verify_refresh.h): its refresh.released taken in;
+     * drain_asked_at: when the drain first looked */
+    bool             drain_ready;
+    int64_t          drain_asked_at;
 } rules_state_t;
 
 /* rules_server.c: after a reload every household is decided again, a slice per tick, from a
@@ -44,14 +48,16 @@ int rules_redecide_start(sais_svc_t *svc);
 /* rules_hold.c: outreach held while a city is first loaded (see there). config: reads
  * rules.outreach (on|hold) and rules.hold_slice. note: remembers a change's causes for the household. decide:
  * rules_decide with the causes noted for the household first, and the note gone. drain: one
- * slice of the noted households decided (on_tick, after release). start: counts the noted
- * households and sets draining when released. */
+ * slice of the noted households decided (on_tick, after release, once verify's held
+ * refreshes are in). start: counts the noted households and sets draining when released. */
 #define RULES_HELD_CAUSES 32
 int  rules_hold_config(const sais_config_t *cfg, bool *hold, size_t *slice, char *err, size_t errlen);
 int  rules_hold_note(sais_svc_t *svc, MDB_txn *txn, const char *hh, Sais__Evidence *const *cause, size_t ncause);
 int  rules_hold_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, Sais__Evidence *const *cause,
                        size_t ncause, unsigned char *kept, size_t *keptlen);
 void rules_hold_drain(sais_svc_t *svc);
+/* verify's refresh.released, taken in: the drain may start. */
+void rules_hold_verify_released(sais_svc_t *svc);
 int  rules_hold_start(sais_svc_t *svc);
 /* bus.status: "outreach" (on, held, releasing) and "held_households" (noted, not yet decided). */
 int  rules_hold_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w);

@@ -1,6 +1,7 @@
 /* rules — answers: the catalogue, what-if evaluation, simulation, reload, entitlements. */
 #include "rules.h"
 #include "sais_arena.h"
+#include "sais_client.h"
 #include "sais_index.h"
 #include "sais_clock.h"
 #include "sais_id.h"
@@ -173,13 +174,44 @@ static int load_picture(sais_svc_t *svc, MDB_txn *txn, const char *hh, Ver__Pict
                        (ProtobufCMessage **)out);
 }
 
-/* household_id or id_number from a JSON body -> the stored picture. 0 found; 1 when it answered
- * a problem itself; an LMDB code otherwise. */
-static int find_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, const json_t *body,
-                          Ver__Picture **pic, sais_reply_t *reply)
+#define VERIFY_CALL_MS 2000
+
+/* While outreach is held, verify announces a household once, when the hold is released
+ * (verify_refresh.h), so the picture kept here may be missing or behind: verify computes the
+ * one a caseworker's what-if or a window application needs. 0 with *pic; MDB_NOTFOUND when
+ * verify knows no such household or person; -1 when verify did not answer (the kept picture
+ * is used then). */
+static int held_picture(sais_svc_t *svc, const char *hh, const char *idn, Ver__Picture **pic)
 {
-    const char *hh = sais_json_str(body, "household_id");
-    const char *idn = sais_json_str(body, "id_number");
+    Sais__Reply *rep = NULL;
+    int rc = hh ? sais_client_callv(sais_svc_client(svc), "verify", "households.picture", NULL, 0, VERIFY_CALL_MS,
+                                    &rep, "household_id", hh, NULL)
+                : sais_client_callv(sais_svc_client(svc), "verify", "households.picture", NULL, 0, VERIFY_CALL_MS,
+                                    &rep, "id_number", idn, NULL);
+    if (rc != SAIS_CALL_OK) {
+        sais_warn("outreach held: verify did not answer for the picture of %s (%d); the kept one is used",
+                  hh ? hh : "a person's household", rc);
+        return -1;
+    }
+    rc = -1;
+    if (rep->status == 404) {
+        rc = MDB_NOTFOUND;
+    } else if (rep->status == 200) {
+        *pic = ver__picture__unpack(NULL, rep->body.len, rep->body.data);
+        rc = *pic ? 0 : -1;
+    }
+    if (rc == -1)
+        sais_warn("outreach held: verify answered %d for the picture of %s; the kept one is used", rep->status,
+                  hh ? hh : "a person's household");
+    sais__reply__free_unpacked(rep, NULL);
+    return rc;
+}
+
+/* household_id or id_number -> the picture kept here. 0 found; 1 when it answered a problem
+ * itself; an LMDB code otherwise. */
+static int kept_household(sais_svc_t *svc, MDB_txn *txn, const char *hh, const char *idn, Ver__Picture **pic,
+                          sais_reply_t *reply)
+{
     char hbuf[128];
     if (!hh && idn) {
         char id[19];
@@ -208,7 +240,32 @@ static int find_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *re
         sais_reply_problem(reply, 404, "unknown_household", "no household with this id");
         return 1;
     }
-    if (rc != 0)
+    return rc;
+}
+
+/* household_id or id_number from a JSON body -> the household's picture: kept here, or while
+ * outreach is held verify's. 0 found; 1 when it answered a problem itself; an LMDB code
+ * otherwise. */
+static int find_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, const json_t *body,
+                          Ver__Picture **pic, sais_reply_t *reply)
+{
+    const char *hh = sais_json_str(body, "household_id");
+    const char *idn = sais_json_str(body, "id_number");
+    rules_state_t *st = sais_svc_state(svc);
+    char id[19];
+    int rc = -1;
+    if (st && st->hold && hh && *hh)
+        rc = held_picture(svc, hh, NULL, pic);
+    else if (st && st->hold && !hh && idn && sais_id_check(idn, sais_clock_today(), id) == SAIS_ID_OK)
+        rc = held_picture(svc, NULL, id, pic);
+    if (rc == MDB_NOTFOUND) {
+        if (hh)
+            sais_reply_problem(reply, 404, "unknown_household", "no household with this id");
+        else
+            sais_reply_invalid(reply, "id_number", "unknown_person", "no person with this ID number in the registry");
+        return 1;
+    }
+    if (rc != 0 && (rc = kept_household(svc, txn, hh, idn, pic, reply)) != 0)
         return rc;
     if (!sais_req_sees_region(req, (*pic)->region)) {
         ver__picture__free_unpacked(*pic, NULL);

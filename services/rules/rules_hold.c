@@ -11,10 +11,16 @@
  * of a noted household that arrives meanwhile is decided at once with the noted causes, and
  * its note goes.
  *
+ * verify holds too (verify_refresh.h): it announces each household the load touched once, at
+ * the release, and only a few (a death, a certificate) during the hold. The noted households
+ * are decided after verify has done its held refreshes and rules has taken in what they
+ * announced: a household noted on an early picture is then decided on its final one, once.
+ *
  * Applications (intake asks rules directly) and reviewers' approvals are not held: a person
  * at a window is decided on what is known.
  */
 #include "rules.h"
+#include "sais_clock.h"
 #include "sais_log.h"
 
 #include <stdlib.h>
@@ -169,9 +175,37 @@ static int drain_fn(MDB_txn *txn, void *vctx)
     return rc;
 }
 
+#define VERIFY_WAIT_MAX_MS (30 * 60 * 1000)   /* no word from verify: decided without it */
+
+void rules_hold_verify_released(sais_svc_t *svc)
+{
+    rules_state_t *st = sais_svc_state(svc);
+    if (st && st->draining && !st->drain_ready) {
+        st->drain_ready = true;
+        sais_info("outreach released: verify's held refreshes are in; deciding the held households");
+    }
+}
+
+/* True once verify's refresh.released has been taken in (every household verify announced on
+ * release is then decided), or verify has said nothing for VERIFY_WAIT_MAX_MS. */
+static bool verify_released(rules_state_t *st)
+{
+    if (st->drain_ready)
+        return true;
+    if (!st->drain_asked_at)
+        st->drain_asked_at = sais_clock_ms();
+    if (sais_clock_ms() - st->drain_asked_at < VERIFY_WAIT_MAX_MS)
+        return false;
+    sais_warn("outreach released: no refresh.released from verify in %d minutes; the held households are "
+              "decided on the pictures stored here", VERIFY_WAIT_MAX_MS / 60000);
+    return st->drain_ready = true;
+}
+
 void rules_hold_drain(sais_svc_t *svc)
 {
     rules_state_t *st = sais_svc_state(svc);
+    if (!verify_released(st))
+        return;   /* the next tick looks again */
     drain_ctx_t c = {svc, st->hold_slice, 0, false};
     int rc = sais_svc_write(svc, drain_fn, &c);
     if (rc != 0) {

@@ -31,10 +31,17 @@ extern const sais_service_def_t verify_service;
 /* Refreshes a batch owes until its feed.done (verify_refresh.h): empty whenever the bus is
  * quiet, and left out of the digest like the rest of the bookkeeping. */
 #define VERIFY_DB_PENDING   "_pending"     /* household_id -> vst.Pending */
+/* "owed" while refreshes held back by rules.outreach = hold wait for the release (the first
+ * start with outreach on): verify_refresh.h */
+#define VERIFY_DB_HELD      "_held"
 
 /* verify_api.c: the request handlers */
 int verify_persons_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int verify_households_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
+/* For other services, not routed by the gateway (it checks no region: the caller does): the
+ * picture (ver.Picture) of household_id, or of id_number's household, as it is now, computed
+ * if its refresh is owed. rules asks it while outreach is held (rules_api.c). */
+int verify_households_picture(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int verify_households_benefits(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int verify_verifications_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);
 int verify_verifications_get(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply);

@@ -204,6 +204,43 @@ static int load_picture(sais_svc_t *svc, MDB_txn *txn, const char *hh, Ver__Pict
     return 0;
 }
 
+int verify_households_picture(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
+{
+    const char *hh = sais_req_param(req, "household_id");
+    Vst__Person *p = NULL;
+    if (!hh || !*hh) {
+        char id[19];
+        if (id_param(req, "id_number", id, reply) != 0)
+            return 0;
+        int rc = sais_get_pb(txn, sais_svc_dbi(svc, VERIFY_DB_PERSONS), id, 18, &vst__person__descriptor,
+                             (ProtobufCMessage **)&p);
+        if (rc == MDB_NOTFOUND || (rc == 0 && !*p->household_id)) {
+            if (p)
+                vst__person__free_unpacked(p, NULL);
+            return sais_reply_problem(reply, 404, "unknown_person", "no person with this ID number in the registry");
+        }
+        if (rc != 0)
+            return rc;
+        hh = p->household_id;
+    }
+    if (strlen(hh) > 64) {
+        if (p)
+            vst__person__free_unpacked(p, NULL);
+        return sais_reply_invalid(reply, "household_id", "too_long", "a household id has at most 64 characters");
+    }
+    Ver__Picture *pic = NULL;
+    int rc = load_picture(svc, txn, hh, &pic);
+    if (p)
+        vst__person__free_unpacked(p, NULL);
+    if (rc == MDB_NOTFOUND)
+        return sais_reply_problem(reply, 404, "unknown_household", "no household with this id");
+    if (rc != 0)
+        return rc;
+    rc = sais_reply_pb(reply, 200, &pic->base);
+    ver__picture__free_unpacked(pic, NULL);
+    return rc;
+}
+
 static void all_ent_cb(sais_jw_t *w, const ProtobufCMessage *m, void *ctx)
 {
     (void)ctx;

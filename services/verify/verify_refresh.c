@@ -15,9 +15,14 @@
 typedef struct {
     size_t  slice;          /* households per sweep transaction; a batch owing no more is done in line */
     int64_t orphan_ms;      /* owed this long with no fact or feed.done since: swept anyway */
-    bool    due;            /* a feed.done waits for the sweep (SAIS_EV_WAIT) */
+    bool    due;            /* the ticks sweep: a feed.done waits for it (SAIS_EV_WAIT), or a release */
+    bool    hold;           /* rules.outreach = hold: a feed.done leaves its refreshes owed */
+    bool    releasing;      /* the held refreshes are being done; ingest's events wait */
+    bool    said;           /* refresh.released is in the log for this start */
     int64_t active_at;      /* when the last fact envelope or feed.done was applied */
 } refresh_state_t;
+
+#define HELD_KEY "owed"
 
 /* ---------------------------------------------------------------- the dirty set */
 
@@ -380,8 +385,21 @@ int verify_refresh_owed(sais_svc_t *svc, MDB_txn *txn, const char *household_id,
 typedef struct {
     sais_svc_t *svc;
     size_t      slice;
+    bool        release;    /* the held refreshes: the mark goes with the last slice */
     bool        done;       /* out: nothing is owed any more */
 } sweep_ctx_t;
+
+/* refresh.released: every refresh held under rules.outreach = hold is in the log before it
+ * (none, at a start that held nothing). rules decides its own held households after it. */
+static int say_released(sais_svc_t *svc, MDB_txn *txn)
+{
+    return sais_svc_emit_raw(svc, txn, "refresh.released", "", NULL, 0, NULL, 0);
+}
+
+static int say_fn(MDB_txn *txn, void *vctx)
+{
+    return say_released(vctx, txn);
+}
 
 static int sweep_fn(MDB_txn *txn, void *vctx)
 {
@@ -418,6 +436,11 @@ static int sweep_fn(MDB_txn *txn, void *vctx)
     }
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = refresh_owed(svc, txn, keys[i], recs[i], NULL, NULL);
+    if (rc == 0 && c->done && c->release) {
+        rc = sais_del(txn, sais_svc_dbi(svc, VERIFY_DB_HELD), HELD_KEY, strlen(HELD_KEY));
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = say_released(svc, txn);
+    }
     for (size_t i = 0; i < n; i++) {
         free(keys[i]);
         if (recs[i])
@@ -425,6 +448,17 @@ static int sweep_fn(MDB_txn *txn, void *vctx)
     }
     free(keys);
     free(recs);
+    return rc;
+}
+
+/* Notes that refreshes are held for the release (once: a feed.done of every batch comes here). */
+static int held_mark(sais_svc_t *svc, MDB_txn *txn)
+{
+    MDB_dbi dbi = sais_svc_dbi(svc, VERIFY_DB_HELD);
+    MDB_val v;
+    int rc = sais_get(txn, dbi, HELD_KEY, strlen(HELD_KEY), &v);
+    if (rc == MDB_NOTFOUND)
+        rc = sais_put(txn, dbi, HELD_KEY, strlen(HELD_KEY), "1", 1);
     return rc;
 }
 
@@ -436,12 +470,14 @@ int verify_refresh_batch_done(sais_svc_t *svc, MDB_txn *txn)
         return 0;
     if (st) {
         st->active_at = sais_clock_ms();
+        if (st->hold)
+            return held_mark(svc, txn);
         if (owed > st->slice) {
             st->due = true;   /* the ticks sweep it in slices; this feed.done comes back */
             return SAIS_EV_WAIT;
         }
     }
-    sweep_ctx_t c = {svc, owed, false};
+    sweep_ctx_t c = {svc, owed, false, false};
     return sweep_fn(txn, &c);
 }
 
@@ -458,7 +494,14 @@ void verify_refresh_tick(sais_svc_t *svc)
     refresh_state_t *st = sais_svc_state(svc);
     if (!st)
         return;
+    if (!st->due && !st->hold && !st->said) {
+        if (sais_svc_write(svc, say_fn, svc) != 0)
+            return;   /* logged by the store; said on a later tick */
+        st->said = true;
+    }
     if (!st->due) {
+        if (st->hold)
+            return;   /* all that is owed waits for the release */
         /* a batch that never finished (ingest lost the session and the partner did not post
          * it again) owes its refreshes too: swept once nothing has come for a while */
         count_ctx_t cc = {svc, 0};
@@ -472,13 +515,54 @@ void verify_refresh_tick(sais_svc_t *svc)
         sais_warn("verify: %zu household refresh(es) owed by a batch that did not finish; done now", cc.n);
         st->active_at = sais_clock_ms();
     }
-    sweep_ctx_t c = {svc, st->slice, false};
+    sweep_ctx_t c = {svc, st->slice, st->releasing, false};
     if (sais_svc_write(svc, sweep_fn, &c) != 0)
         return;   /* logged by the store; tried again on a later tick */
-    if (c.done)
-        st->due = false;
-    else
+    if (c.done) {
+        if (st->releasing) {
+            sais_info("verify: the refreshes held while outreach was held are done");
+            st->said = true;
+        }
+        st->due = st->releasing = false;
+    } else {
         sais_svc_tick_again(svc);
+    }
+}
+
+bool verify_refresh_releasing(sais_svc_t *svc)
+{
+    refresh_state_t *st = sais_svc_state(svc);
+    return st && st->releasing;
+}
+
+int verify_refresh_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w)
+{
+    refresh_state_t *st = sais_svc_state(svc);
+    MDB_stat s;
+    int rc = mdb_stat(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), &s);
+    if (rc != 0)
+        return rc;
+    sais_jw_kstr(w, "refresh", !st ? "unknown" : st->releasing ? "releasing" : st->hold ? "held"
+                               : st->due ? "sweeping" : "batch");
+    sais_jw_kint(w, "owed_households", (int64_t)s.ms_entries);
+    return 0;
+}
+
+/* At a start with outreach on: refreshes held under rules.outreach = hold are released. */
+static int held_fn(MDB_txn *txn, void *vctx)
+{
+    sais_svc_t *svc = vctx;
+    refresh_state_t *st = sais_svc_state(svc);
+    MDB_val v;
+    int rc = sais_get(txn, sais_svc_dbi(svc, VERIFY_DB_HELD), HELD_KEY, strlen(HELD_KEY), &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    st->due = st->releasing = true;
+    sais_info("verify: releasing the refreshes of %zu households held while outreach was held",
+              pending_count(svc, txn));
+    return 0;
 }
 
 int verify_refresh_start(sais_svc_t *svc, char *err, size_t errlen)
@@ -495,9 +579,18 @@ int verify_refresh_start(sais_svc_t *svc, char *err, size_t errlen)
     }
     st->orphan_ms = orphan * 1000;
     st->slice = (size_t)slice;
-    /* what a previous run left owed waits for its feed.done like the rest */
+    /* one switch for a city's first load: rules' key (rules_hold.c checks its value) */
+    const char *outreach = sais_config_get(cfg, "rules.outreach");
+    st->hold = outreach && strcmp(outreach, "hold") == 0;
+    /* what a previous run left owed waits for its feed.done like the rest, unless it was held */
     st->active_at = sais_clock_ms();
     sais_svc_set_state(svc, st);
+    if (!st->hold && sais_store_read(sais_svc_store(svc), held_fn, svc) != 0) {
+        snprintf(err, errlen, "cannot read whether refreshes were held");
+        sais_svc_set_state(svc, NULL);
+        free(st);
+        return -1;
+    }
     return 0;
 }
 

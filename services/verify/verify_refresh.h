@@ -13,6 +13,13 @@
  * slices by the tick while the feed.done waits (SAIS_EV_WAIT) and nothing later is applied.
  * A household read while owed is computed on the spot; a death, incarceration or certificate
  * first brings its household's picture up to date (warn reads the event against it).
+ *
+ * While a city's data is first loaded (rules.outreach = hold, rules_hold.c) the refreshes are
+ * owed across batches too: a feed.done leaves them in "_pending" and marks them held
+ * ("_held"). A household the seven feeds touch one after the other is then computed and
+ * announced once, when the hold is released (the first start with outreach on): the ticks
+ * sweep every held refresh in slices before anything new from ingest is applied. Reads, and
+ * rules' evaluations while held (households.picture), compute owed pictures on the spot.
  */
 #ifndef VERIFY_REFRESH_H
 #define VERIFY_REFRESH_H
@@ -76,8 +83,13 @@ bool verify_refresh_pending(sais_svc_t *svc, MDB_txn *txn, const char *household
 int  verify_refresh_owed(sais_svc_t *svc, MDB_txn *txn, const char *household_id, const verify_dirty_set_t *d,
                          verify_person_lookup_fn lookup, void *lctx);
 
-/* The service table's hooks: start (config), stop, and the tick that sweeps the pending set. */
+/* True while held refreshes are being released: ingest's events wait (SAIS_EV_WAIT). */
+bool verify_refresh_releasing(sais_svc_t *svc);
+
+/* The service table's hooks: start (config), stop, the tick that sweeps the pending set, and
+ * bus.status ("refresh": batch, held, sweeping or releasing; "owed_households"). */
 int      verify_refresh_start(sais_svc_t *svc, char *err, size_t errlen);
+int      verify_refresh_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w);
 void     verify_refresh_stop(sais_svc_t *svc);
 void     verify_refresh_tick(sais_svc_t *svc);
 

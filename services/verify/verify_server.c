@@ -460,6 +460,10 @@ static int keep_copy(sais_svc_t *svc, MDB_txn *txn, const char *dbname, const ch
 static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
 {
     if (strcmp(producer, "ingest") == 0) {
+        /* while held refreshes are released nothing new from ingest is applied: what is
+         * announced then is a function of the log up to the restart, not of timing */
+        if (verify_refresh_releasing(svc))
+            return SAIS_EV_WAIT;
         if (strcmp(ev->type, "fact.batch") == 0)
             return on_facts(svc, txn, ev);
         if (strcmp(ev->type, "feed.done") == 0)
@@ -514,12 +518,13 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
 
 static const char *const dbis[] = {VERIFY_DB_PERSONS, VERIFY_DB_HOUSES, VERIFY_DB_PICTURES, VERIFY_DB_ENTS,
                                    VERIFY_DB_ALERTS, VERIFY_DB_REPORTS, VERIFY_DB_SOURCES, VERIFY_DB_VERSIONS,
-                                   VERIFY_DB_WISHES, VERIFY_DB_PENDING,
+                                   VERIFY_DB_WISHES, VERIFY_DB_PENDING, VERIFY_DB_HELD,
                                    NULL};
 static const char *const consumes[] = {"ingest", "rules", "warn", "match", NULL};
 static const sais_method_t methods[] = {
     {"persons.get", SAIS_M_READ_ANY, verify_persons_get},
     {"households.get", SAIS_M_READ_ANY, verify_households_get},
+    {"households.picture", SAIS_M_READ_ANY, verify_households_picture},
     {"households.benefits", SAIS_M_READ_ANY, verify_households_benefits},
     {"verifications.create", SAIS_M_WRITE, verify_verifications_create},
     {"verifications.get", SAIS_M_READ_ANY, verify_verifications_get},
@@ -535,5 +540,6 @@ const sais_service_def_t verify_service = {
     .on_start = verify_refresh_start,
     .on_stop = verify_refresh_stop,
     .on_tick = verify_refresh_tick,
+    .on_status = verify_refresh_status,
     .tick_ms = 50,
 };

@@ -217,13 +217,16 @@ class Cluster:
                 con = line.split('consumer="', 1)[1].split('"', 1)[0]
                 prod = line.split('producer="', 1)[1].split('"', 1)[0]
                 out.setdefault(con, {"head": None, "cursors": {}})["cursors"][prod] = int(line.rsplit(" ", 1)[1])
+            elif line.startswith("sais_verify_releasing{") and int(float(line.rsplit(" ", 1)[1])):
+                out.setdefault("verify", {"head": None, "cursors": {}})["refresh"] = "releasing"
         for v in out.values():
             if v["head"] is None:
                 v["head"] = 0
         return out
 
     def quiescent(self, timeout=300):
-        """Waits until every consumer's cursor equals its producer's head, twice in a row."""
+        """Waits until every consumer's cursor equals its producer's head, twice in a row, and
+        verify is not releasing refreshes held while outreach was held."""
         end = time.time() + timeout
         stable = 0
         last = None
@@ -233,6 +236,8 @@ class Cluster:
             if ok:
                 heads = {k: v["head"] for k, v in st.items()}
                 for svc, v in st.items():
+                    if v.get("refresh") == "releasing":
+                        ok = False
                     for prod, cur in v.get("cursors", {}).items():
                         if cur != heads.get(prod):
                             ok = False
