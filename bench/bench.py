@@ -28,8 +28,8 @@ SRC = os.path.dirname(HERE)
 MODES = {
     # scales: persons per city, ascending; the last is the "main" city every other figure uses.
     # reps: repetitions of the load at each scale: 3 where the 45-minute budget allows. The
-    # fresh-clone run of 3 at 1M took 47.5 minutes in all; the 6M load alone is 28 minutes
-    # (PostgreSQL's and SAIS's), so above 100k each city loads once.
+    # fresh-clone run of 3 at 1M took 47.5 minutes in all; the 6M loads alone are about 26
+    # minutes (PostgreSQL's and SAIS's, in the 94cfea5 run), so above 100k each city loads once.
     # medical: (scale, records) of the one-batch medical figure (issue 3's benchmark)
     "quick": {"scales": [10000, 50000], "reps": {10000: 3, 50000: 3}, "wrk_s": 3, "alerts": 100,
               "sample": 1000, "budget_s": 170, "stall_s": 20, "medical": (10000, 100000)},
