@@ -324,15 +324,15 @@ static int on_start(sais_svc_t *svc, char *err, size_t errlen)
     /* a key the config table may not know yet: asking sais_config_default does not log */
     const char *sig = sais_config_default("notify.sms_signature") ? sais_config_get(cfg, "notify.sms_signature") : NULL;
     snprintf(st->signature, sizeof st->signature, "%s", sig && *sig ? sig : NOTIFY_SMS_SIGNATURE);
-    st->backoff_ms = sais_config_int(cfg, "notify.backoff_ms");
-    st->backoff_max_ms = sais_config_int(cfg, "notify.backoff_max_ms");
-    int64_t max = sais_config_int(cfg, "notify.max_attempts");
-    int64_t timeout = sais_config_int(cfg, "notify.http_timeout_ms");
-    if (st->backoff_ms < 1 || st->backoff_max_ms < st->backoff_ms || max < 1 || max > 1000
-        || timeout < 10) {
-        snprintf(err, errlen, "notify.backoff_ms, backoff_max_ms, max_attempts or http_timeout_ms out of range");
+    int64_t backoff, backoff_max, max, timeout;
+    if (sais_config_int_in(cfg, "notify.backoff_ms", 1, 86400000, "ms", &backoff, err, errlen) != 0
+        || sais_config_int_in(cfg, "notify.backoff_max_ms", backoff, 86400000, "ms (at least notify.backoff_ms)",
+                              &backoff_max, err, errlen) != 0
+        || sais_config_int_in(cfg, "notify.max_attempts", 1, 1000, "attempts", &max, err, errlen) != 0
+        || sais_config_int_in(cfg, "notify.http_timeout_ms", 10, 600000, "ms", &timeout, err, errlen) != 0)
         return -1;
-    }
+    st->backoff_ms = backoff;
+    st->backoff_max_ms = backoff_max;
     st->max_attempts = (uint32_t)max;
     st->drain_ms = timeout < NOTIFY_DRAIN_MAX_MS ? (int)timeout : NOTIFY_DRAIN_MAX_MS;
     if (st->sms_url[0]) {

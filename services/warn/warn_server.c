@@ -80,12 +80,12 @@ static int s_on_start(sais_svc_t *svc, char *err, size_t errlen)
         free(w);
         return -1;
     }
-    w->code_ttl = sais_config_int(cfg, "warn.visit_code_ttl_s");
-    if (w->code_ttl <= 0) {
-        snprintf(err, errlen, "warn.visit_code_ttl_s must be a positive number of seconds");
+    int64_t ttl;
+    if (sais_config_int_in(cfg, "warn.visit_code_ttl_s", 1, 10LL * 366 * 86400, "seconds", &ttl, err, errlen) != 0) {
         free(w);
         return -1;
     }
+    w->code_ttl = ttl;
     sais_svc_set_state(svc, w);
     if (warn_alert_index_backfill(svc) != 0) {
         snprintf(err, errlen, "could not index the stored alerts by household");

@@ -31,7 +31,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import Cluster, Results, make_id, ndjson  # noqa: E402
+from sais_harness import Cluster, Results, make_id, ndjson, start_refused  # noqa: E402
 
 MAX_ATTEMPTS = 15
 WEBHOOKS_MAX = 250       # notify_outbox.h NOTIFY_WEBHOOKS_MAX
@@ -418,6 +418,12 @@ def main():
             R.check(False, str(e))
         c.cleanup()
         rx.close()
+    # bad delivery settings stop sais up, naming the key and the value
+    for key, value in (("notify.backoff_ms", "0"), ("notify.backoff_max_ms", "10"), ("notify.max_attempts", "0"),
+                       ("notify.max_attempts", "5000"), ("notify.http_timeout_ms", "1")):
+        rc, out = start_refused(key, value)
+        R.check(rc != 0 and key in out and "'%s'" % value in out,
+                "%s = %s: sais up refuses to start and names the key and the value (%d)" % (key, value, rc))
     R.finish()
 
 

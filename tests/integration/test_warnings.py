@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
-from sais_harness import Cluster, Results, make_id, ndjson  # noqa: E402
+from sais_harness import Cluster, Results, make_id, ndjson, start_refused  # noqa: E402
 from warnings_qr import qr_decode_svg  # noqa: E402
 
 R = Results()
@@ -532,6 +532,12 @@ def main():
             R.check(False, str(e))
         c2.cleanup()
     R.check(time.time() - t0 < 90, "done in %.1f s" % (time.time() - t0))
+    for value in ("0", "-5", "soon"):
+        rc, out = start_refused("warn.visit_code_ttl_s", value)
+        # a value that is not a number at all is refused by the config loader, with its line
+        R.check(rc != 0 and "warn.visit_code_ttl_s" in out and ("'%s'" % value in out or "not an integer" in out),
+                "warn.visit_code_ttl_s = %s: sais up refuses to start and says why (%d: %s)"
+                % (value, rc, out.strip()[-120:]))
     R.finish()
 
 
