@@ -271,7 +271,9 @@ static void test_kept_record(void **state)
         assert_int_equal(back[i].amount, r[i].amount);
         assert_true(back[i].params_read == r[i].params_read);
     }
-    assert_true(result_of(back, n, "temp_medical")->params_read & param_bit("temp_medical", "dibao.line"));
+    /* bounded for the compiler too: at -O3 it cannot see that rules_evaluate filled at most 8 */
+    assert_true(n <= 8);
+    assert_true(result_of(back, n < 8 ? n : 8, "temp_medical")->params_read & param_bit("temp_medical", "dibao.line"));
     ver__picture__free_unpacked(p, NULL);
 
     unsigned char bad[RULES_KEPT_BYTES];
