@@ -12,7 +12,8 @@ entitlement granted and stopped again, no proactive case withdrawn, no "stopped"
 entitlement decided on release names the feed records of the changes held as its evidence.
 verify holds too: while held it owes the households' refreshes across the feeds (a read
 computes the picture on the spot) and announces each household about once, on release;
-every household then reads the same in A and B.
+every household then reads the same in A and B. A third run, C, is killed (-9) while verify
+releases its held refreshes, one household per transaction, and started again: it ends as B does.
 A value of rules.outreach other than on or hold, or a rules.hold_slice below 1, stops
 `sais up` with the key and the value named."""
 import collections
@@ -90,6 +91,49 @@ def picture(c, hh):
     if st != 200:
         return st
     return {k: v for k, v in body.items() if k not in ("entitlements", "category")}
+
+
+def release_killed(gen, order, a_ents, a_apps, a_pics):
+    """C: held load, restarted with outreach on, killed -9 while verify releases, started again."""
+    c = Cluster(mode="embedded", extra_config={"rules.outreach": "hold", "rules.hold_slice": 8,
+                                               "verify.refresh_slice": 1})
+    try:
+        c.start()
+        load(c, gen, order)
+        owed0 = metric(c, "sais_verify_owed_households")
+        c.stop()
+        with open(c.cfg) as f:
+            conf = f.read().replace("rules.outreach = hold", "rules.outreach = on")
+        with open(c.cfg, "w") as f:
+            f.write(conf)
+        c.start()
+        owed, end = None, time.time() + 60
+        while time.time() < end:
+            owed = metric(c, "sais_verify_owed_households")
+            if owed is not None and owed < owed0:
+                break
+            time.sleep(0.01)
+        c.kill9("up")
+        R.check(owed is not None and 0 < owed < owed0,
+                "killed -9 while verify released its held refreshes (%s of %s households still owed)" % (owed, owed0))
+        c.start()
+        c.quiescent(timeout=180)
+        R.check(metric(c, "sais_verify_owed_households") == 0 and metric(c, "sais_rules_held_households") == 0,
+                "after the restart the release finished: nothing owed in verify, nothing held in rules")
+        c_ents, c_apps = pages(c, "/v1/entitlements"), pages(c, "/v1/applications")
+        R.check(live(c_ents) == live(a_ents) and not any(e["status"] == "stopped" for e in c_ents),
+                "killed mid-release: the same %d live entitlements as A, none granted and stopped"
+                % sum(live(c_ents).values()))
+        R.check(open_cases(c_apps) == open_cases(a_apps) and not any(x["status"] == "rejected" for x in c_apps),
+                "killed mid-release: the same %d open proactive cases as A, none withdrawn" % len(open_cases(c_apps)))
+        differ = [hh for hh, p in a_pics.items() if picture(c, hh) != p]
+        R.check(not differ, "killed mid-release: all %d households read as in A (differing: %s)"
+                % (len(a_pics), differ[:3]))
+    finally:
+        try:
+            c.stop(check=False)
+        finally:
+            c.cleanup()
 
 
 def check_bad_values():
@@ -193,6 +237,7 @@ def main():
         with_ev = [e for e in b_ents if any(v.get("source") == "hukou" for v in e.get("evidence", []))]
         R.check(with_ev, "released: a grant names the held changes' feed records as its evidence "
                 "(%d of %d name a hukou record)" % (len(with_ev), len(b_ents)))
+        release_killed(gen, order, a_ents, a_apps, a_pics)
     finally:
         for c in (a, b):
             if c:
