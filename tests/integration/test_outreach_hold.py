@@ -76,6 +76,16 @@ def metric(c, name):
     return None
 
 
+def release(c):
+    """The operator's release: outreach set back to on in the config, sais up restarted."""
+    c.stop()
+    with open(c.cfg) as f:
+        conf = f.read().replace("rules.outreach = hold", "rules.outreach = on")
+    with open(c.cfg, "w") as f:
+        f.write(conf)
+    c.start()
+
+
 def households(gen):
     ids = set()
     with open(os.path.join(gen, "hukou.ndjson"), encoding="utf-8") as f:
@@ -101,12 +111,7 @@ def release_killed(gen, order, a_ents, a_apps, a_pics):
         c.start()
         load(c, gen, order)
         owed0 = metric(c, "sais_verify_owed_households")
-        c.stop()
-        with open(c.cfg) as f:
-            conf = f.read().replace("rules.outreach = hold", "rules.outreach = on")
-        with open(c.cfg, "w") as f:
-            f.write(conf)
-        c.start()
+        release(c)
         owed, end = None, time.time() + 60
         while time.time() < end:
             owed = metric(c, "sais_verify_owed_households")
@@ -202,12 +207,7 @@ def main():
             time.sleep(0.2)
         R.check(status == "pending_review", "held: an application filed at a window is decided (%s)" % status)
 
-        b.stop()
-        with open(b.cfg) as f:
-            conf = f.read().replace("rules.outreach = hold", "rules.outreach = on")
-        with open(b.cfg, "w") as f:
-            f.write(conf)
-        b.start()
+        release(b)
         b.quiescent(timeout=180)
         b_ents, b_apps, b_notes = pages(b, "/v1/entitlements"), pages(b, "/v1/applications"), templates(b)
         R.check(metric(b, "sais_rules_outreach_held") == 0 and metric(b, "sais_rules_held_households") == 0
