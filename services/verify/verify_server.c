@@ -336,6 +336,20 @@ static const Vst__Person *cache_lookup(void *ctx, const char *id)
     return NULL;
 }
 
+/* A fact that may give warn a person.event to judge against the household's picture: a death,
+ * a stay in prison or its end, a severe disability certificate (verify_person.c says which
+ * ones do; this only must not miss one). A marriage or a grade-4 certificate is not. */
+static bool may_raise_event(const Ing__Fact *f)
+{
+    if (strcmp(f->source, "civil") == 0)
+        return f->event && strcmp(f->event, "death") == 0;
+    if (strcmp(f->source, "justice") == 0)
+        return true;
+    if (strcmp(f->source, "disability") == 0)
+        return f->status && strcmp(f->status, "active") == 0 && f->grade >= 1 && f->grade <= 2;
+    return false;
+}
+
 static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_dirty_set_t *dirty,
                       person_cache_t *cache)
 {
@@ -346,12 +360,10 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_
     Vst__Person *p = slot->p;
     /* warn reads a death, an incarceration or a new certificate (person.event) against the
      * household's picture as it stood just before (who earned most): if the facts before this
-     * one changed that picture and it is still owed (by this envelope or an earlier one of an
-     * unfinished batch), it is brought up to date first, so the answer does not depend on
-     * where the envelopes were cut */
-    if ((strcmp(f->source, "civil") == 0 || strcmp(f->source, "justice") == 0
-         || strcmp(f->source, "disability") == 0)
-        && p->household_id && *p->household_id
+     * one changed that picture and it is still owed (by this envelope, an earlier one of an
+     * unfinished batch, or the hold), it is brought up to date first, so the answer does not
+     * depend on where the envelopes were cut */
+    if (may_raise_event(f) && p->household_id && *p->household_id
         && (verify_dirty_has(dirty, p->household_id) || verify_refresh_pending(svc, txn, p->household_id))) {
         rc = cache_flush(svc, txn, cache);
         if (rc == 0)
