@@ -488,6 +488,14 @@ int sais_put_pb(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const Pro
     return 0;
 }
 
+int sais_entries(MDB_txn *txn, MDB_dbi dbi, size_t *n)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn, dbi, &st);
+    *n = rc == 0 ? st.ms_entries : 0;
+    return rc;
+}
+
 int sais_get_pb(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
                 const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
 {

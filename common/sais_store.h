@@ -68,6 +68,8 @@ int sais_store_usage(sais_store_t *self, uint64_t *used, uint64_t *mapsize);
 /* ---- helpers for callbacks: each returns an LMDB code (0, MDB_NOTFOUND, MDB_MAP_FULL, ...) */
 int sais_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen);
 int sais_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *out);
+/* Entries in the database (mdb_stat's count) into *n. */
+int sais_entries(MDB_txn *txn, MDB_dbi dbi, size_t *n);
 int sais_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen);
 /* Packs msg and stores it under k. */
 int sais_put_pb(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const ProtobufCMessage *msg);

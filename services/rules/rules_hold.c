@@ -222,22 +222,19 @@ void rules_hold_drain(sais_svc_t *svc)
 
 static int count_fn(MDB_txn *txn, void *vctx)
 {
-    MDB_stat s;
-    int rc = mdb_stat(txn, sais_svc_dbi(vctx, RULES_DB_HELD), &s);
-    if (rc == 0)
-        ((rules_state_t *)sais_svc_state(vctx))->held_waiting = s.ms_entries;
-    return rc;
+    rules_state_t *st = sais_svc_state(vctx);
+    return sais_entries(txn, sais_svc_dbi(vctx, RULES_DB_HELD), &st->held_waiting);
 }
 
 int rules_hold_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w)
 {
     rules_state_t *st = sais_svc_state(svc);
-    MDB_stat s;
-    int rc = mdb_stat(txn, sais_svc_dbi(svc, RULES_DB_HELD), &s);
+    size_t held;
+    int rc = sais_entries(txn, sais_svc_dbi(svc, RULES_DB_HELD), &held);
     if (rc != 0)
         return rc;
     sais_jw_kstr(w, "outreach", !st ? "unknown" : st->hold ? "held" : st->draining ? "releasing" : "on");
-    sais_jw_kint(w, "held_households", (int64_t)s.ms_entries);
+    sais_jw_kint(w, "held_households", (int64_t)held);
     return 0;
 }
 

@@ -242,8 +242,9 @@ static int refresh_household(sais_svc_t *svc, MDB_txn *txn, const verify_dirty_t
 
 static size_t pending_count(sais_svc_t *svc, MDB_txn *txn)
 {
-    MDB_stat st;
-    return mdb_stat(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), &st) == 0 ? st.ms_entries : 0;
+    size_t n;
+    (void)sais_entries(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), &n);   /* 0 on error */
+    return n;
 }
 
 /* What a pending record gathered, into an empty entry (borrowing its strings). */
@@ -538,13 +539,13 @@ bool verify_refresh_releasing(sais_svc_t *svc)
 int verify_refresh_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w)
 {
     refresh_state_t *st = sais_svc_state(svc);
-    MDB_stat s;
-    int rc = mdb_stat(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), &s);
+    size_t owed;
+    int rc = sais_entries(txn, sais_svc_dbi(svc, VERIFY_DB_PENDING), &owed);
     if (rc != 0)
         return rc;
     sais_jw_kstr(w, "refresh", !st ? "unknown" : st->releasing ? "releasing" : st->hold ? "held"
                                : st->due ? "sweeping" : "batch");
-    sais_jw_kint(w, "owed_households", (int64_t)s.ms_entries);
+    sais_jw_kint(w, "owed_households", (int64_t)owed);
     return 0;
 }
 
