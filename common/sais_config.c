@@ -57,6 +57,8 @@ static const s_entry_t s_table[] = {
     { "bus.heartbeat_ms", "1000", T_INT, "ZeroMQ heartbeat interval, ms" },
     { "bus.fetch_wait_ms", "1000", T_INT, "long-poll wait of a consumer's fetch, ms" },
     { "bus.fetch_max", "16384", T_INT, "most events returned by one fetch (a consumer applies a fetch in one transaction: bigger ones share their page writes and sync; a busy producer answers one fetch per consumer between its own transactions)" },
+    { "bus.fetch_linger_ms", "10", T_INT, "a consumer that has caught up with a producer waits this long before fetching again, so that a steady stream of events is applied in fewer, larger transactions (each one a sync) instead of one per producer commit; after a quiet spell the parked fetch still answers the first event at once. 0 = fetch again at once" },
+    { "bus.fetch_prompt", "ingest,verify", T_STR, "producers (comma-separated service names) whose consumers never linger: a partner's record -> verify's picture -> warn's alert stays as quick as the bus allows" },
     { "bus.fetch_kb", "8192", T_INT, "most bytes of events returned by one fetch (at least one event), KiB: a consumer applies a fetch in one transaction, and LMDB's cost per dirty page grows with the transaction" },
     { "bus.reconnect_ms", "100", T_INT, "first reconnect delay, ms" },
     { "bus.reconnect_max_ms", "5000", T_INT, "longest reconnect delay (backoff cap), ms" },

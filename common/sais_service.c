@@ -324,6 +324,11 @@ static void on_consumer(sais_svc_t *svc, consumer_t *c)
             c->waiting = a.waiting;
             if (a.waiting)
                 c->retry_at = sais_clock_ms() + SAIS_EV_WAIT_MS;
+            else if (c->linger_ms && a.cursor >= fr->head)
+                /* caught up: what the producer commits meanwhile is taken in one transaction
+                 * rather than one per producer commit (under load, the consumer's syncs
+                 * competed with the producer's for the disk and the CPU) */
+                c->retry_at = sais_clock_ms() + c->linger_ms;
         } else {
             sais_error("applying %zu event(s) of %s failed; retrying", fr->n_events, c->producer);
             c->retry_at = sais_clock_ms() + 1000;
@@ -346,6 +351,22 @@ static int load_cursors_fn(MDB_txn *txn, void *vctx)
 }
 
 /* ---------------------------------------------------------------- life cycle */
+
+/* Whether `producer` ("verify", or a city's "330326/verify") is in bus.fetch_prompt. */
+static bool is_prompt(const sais_config_t *cfg, const char *producer)
+{
+    const char *name = strrchr(producer, '/') ? strrchr(producer, '/') + 1 : producer;
+    size_t n = strlen(name);
+    const char *list = sais_config_get(cfg, "bus.fetch_prompt");
+    for (const char *p = list ? list : ""; *p;) {
+        p += strspn(p, " ,");
+        size_t len = strcspn(p, " ,");
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
 
 static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
 {
@@ -410,6 +431,9 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
         if (n < 0)
             return -1;
     }
+    uint32_t linger = (uint32_t)sais_config_int(svc->cfg, "bus.fetch_linger_ms");
+    for (size_t i = 0; i < svc->nconsumers; i++)
+        svc->consumers[i].linger_ms = is_prompt(svc->cfg, svc->consumers[i].producer) ? 0 : linger;
     cursors_ctx_t cc = {svc};
     if (sais_store_read(svc->store, load_cursors_fn, &cc) != 0) {
         snprintf(err, errlen, "cannot read consumer cursors");
@@ -467,6 +491,18 @@ static void svc_stop(sais_svc_t *svc)
     sais_store_destroy(&svc->store);
 }
 
+/* How long the loop may sleep: until the next consumer's fetch is due, 50 ms at most. */
+static int poll_ms(const sais_svc_t *svc, int64_t now)
+{
+    int64_t wait = 50;
+    for (size_t i = 0; i < svc->nconsumers; i++) {
+        const consumer_t *c = &svc->consumers[i];
+        if (!c->inflight && c->dealer && c->retry_at - now < wait)
+            wait = c->retry_at - now;
+    }
+    return wait < 0 ? 0 : (int)wait;
+}
+
 static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
 {
     zpoller_t *poller = zpoller_new(pipe, svc->router, NULL);
@@ -502,7 +538,7 @@ static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
             }
         }
         svc_wake_fetchers(svc, true);
-        void *which = zpoller_wait(poller, svc->tick_again ? 0 : 50);
+        void *which = zpoller_wait(poller, svc->tick_again ? 0 : poll_ms(svc, now));
         if (zpoller_terminated(poller))
             break;
         if (which == pipe) {

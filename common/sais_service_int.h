@@ -23,8 +23,9 @@ typedef struct {
     bool        inflight;
     int64_t     sent_at;
     char        req_id[32];
-    int64_t     retry_at;     /* after a failed apply: wait before asking again */
+    int64_t     retry_at;     /* the next fetch not before (a failed apply, a linger) */
     bool        waiting;      /* an event answered SAIS_EV_WAIT: fetch it alone, later */
+    uint32_t    linger_ms;    /* once caught up, wait this long before fetching again */
 } consumer_t;
 
 typedef struct {

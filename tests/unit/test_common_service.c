@@ -137,6 +137,19 @@ static int gated_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, cons
 static const sais_service_def_t gated_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
                                              .consumes = cons_consumes, .on_event = gated_event};
 
+/* A consumer that counts the transactions its events were applied in (the linger test). */
+static atomic_size_t applied_txns;
+static atomic_size_t last_txn;
+static int counted_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const Sais__Envelope *ev)
+{
+    size_t id = mdb_txn_id(txn);
+    if (atomic_exchange(&last_txn, id) != id)
+        atomic_fetch_add(&applied_txns, 1);
+    return cons_event(svc, txn, producer, ev);
+}
+static const sais_service_def_t counted_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
+                                               .consumes = cons_consumes, .on_event = counted_event};
+
 static char tmpdir[256];
 
 /* The producer and consumer's config, in tmpdir or in its subdirectory `sub` (a fresh store). */
@@ -455,6 +468,54 @@ static void test_local_reads(void **state)
     local_reads_case(false);
 }
 
+/* One producer and a counting consumer with bus.fetch_linger_ms 400 and bus.fetch_prompt
+ * `prompt`: the time until the first event after a quiet spell is seen, and the number of
+ * transactions the consumer applies twenty producer commits in. */
+static void linger_case(const char *sub, const char *prompt, int64_t *first_ms, size_t *txns)
+{
+    pair_t pr;
+    pr.cfg = make_cfg_in(sub);
+    sais_test_set(pr.cfg, "bus.fetch_linger_ms", "400");
+    sais_test_set(pr.cfg, "bus.fetch_prompt", prompt);
+    pr.prod = sais_service_start(&prod_def, pr.cfg);
+    pr.cons = sais_service_start(&counted_def, pr.cfg);
+    assert_non_null(pr.prod);
+    assert_non_null(pr.cons);
+    pr.cl = sais_client_new(pr.cfg);
+    assert_non_null(pr.cl);
+    char out[256];
+    usleep(300000); /* past the first (empty) fetch: the consumer's fetch is parked */
+    int64_t t0 = sais_clock_ms();
+    assert_int_equal(call(pr.cl, "ingest", "put", "first", NULL, out, sizeof out), 201);
+    assert_int_equal(wait_seen(pr.cl, 1), 1);
+    *first_ms = sais_clock_ms() - t0;
+    size_t before = atomic_load(&applied_txns);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(call(pr.cl, "ingest", "put", "stream", NULL, out, sizeof out), 201);
+    assert_int_equal(wait_seen(pr.cl, 21), 21);
+    *txns = atomic_load(&applied_txns) - before;
+    print_message("fetch_prompt \"%s\": first event seen after %lld ms; 20 events applied in %zu transaction(s)\n",
+                  prompt, (long long)*first_ms, *txns);
+    pair_stop(&pr);
+}
+
+/* bus.fetch_linger_ms: a consumer that has caught up waits before fetching again, so that a
+ * stream of producer commits is applied in a few transactions, not one each; the first event
+ * after a quiet spell still comes at once (the parked fetch answers it). A producer named in
+ * bus.fetch_prompt is followed at once: about one transaction per commit. */
+static void test_caught_up_consumer_lingers(void **state)
+{
+    (void)state;
+    int64_t first_ms;
+    size_t txns;
+    linger_case("linger", "verify, warn", &first_ms, &txns);
+    assert_true(first_ms < 300);
+    assert_true(txns >= 1 && txns <= 3);
+    linger_case("prompt", " warn,ingest", &first_ms, &txns);
+    assert_true(first_ms < 300);
+    assert_true(txns > 3);
+}
+
 typedef struct { int calls; } grow_ctx_t;
 static int big_write(MDB_txn *txn, void *vctx)
 {
@@ -502,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_event_waits),
         cmocka_unit_test(test_writes_are_grouped),
         cmocka_unit_test(test_local_reads),
+        cmocka_unit_test(test_caught_up_consumer_lingers),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (sais_test_tmpdir_remove(tmpdir) != 0)
