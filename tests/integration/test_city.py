@@ -7,13 +7,11 @@ through its bus base (fixed port offsets), Taishun's through one endpoint per pr
 /v1/city/locate the county whose events placed a person. Then the city is killed (-9), a
 county takes another household, and after a restart every event counts exactly once."""
 import os
-import random
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import Cluster, Results, free_port, make_id, ndjson  # noqa: E402
+from sais_harness import Cluster, Results, free_port, make_id, ndjson, port_block  # noqa: E402
 
 R = Results()
 PY, TS = "330326", "330329"
@@ -21,25 +19,6 @@ PY, TS = "330326", "330329"
 # the layout of deploy/county.conf: gateway is the base, then ingest, verify, rules, intake,
 # warn, match, notify, city
 LAYOUT = ["gateway", "ingest", "verify", "rules", "intake", "warn", "match", "notify", "city"]
-
-
-def port_block(n):
-    """A base port with n consecutive free ports."""
-    for _ in range(200):
-        base = random.randint(20000, 60000 - n)
-        socks = []
-        try:
-            for i in range(n):
-                s = socket.socket()
-                s.bind(("127.0.0.1", base + i))
-                socks.append(s)
-            return base
-        except OSError:
-            pass
-        finally:
-            for s in socks:
-                s.close()
-    raise AssertionError("no block of %d free ports" % n)
 
 
 def wait_for(fn, timeout=40):

@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -31,7 +30,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import Cluster, Results, make_id, ndjson, start_refused  # noqa: E402
+from sais_harness import Cluster, Results, free_port, make_id, ndjson, start_refused  # noqa: E402
 
 MAX_ATTEMPTS = 15
 WEBHOOKS_MAX = 250       # notify_outbox.h NOTIFY_WEBHOOKS_MAX
@@ -158,12 +157,8 @@ class Receiver:
 
 
 def closed_port():
-    """A loopback port nobody listens on."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nobody listens on (reserved for this test, outside the ephemeral range)."""
+    return free_port()
 
 
 def list_notifications(http, **params):

@@ -3,8 +3,10 @@ over HTTP on loopback, with the clock pinned so two runs produce identical state
 
 Python 3 standard library only. The binary comes from $SAIS_BIN, the source tree from
 $SAIS_SOURCE_DIR (both set by ctest)."""
+import fcntl
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,12 +23,64 @@ BIN = os.environ.get("SAIS_BIN", "build/sais")
 SRC = os.environ.get("SAIS_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
 
+# Ports for the services a test starts. A port found free by binding port 0 and closing it
+# could be handed out again before the service binds it: by the kernel, to another bind(0)
+# or to a client's connect() (both draw from the ephemeral range), in another test running
+# in parallel (ctest -j). So ports come from below the ephemeral range, and each is held by
+# a lock file that the other test processes respect until this process exits.
+_PORT_DIR = "/tmp/sais-test-ports"   # tests/unit/sais_test_support.c uses the same
+_port_fds = {}
+_port_rng = random.SystemRandom()
+
+
+def _port_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        lo, hi = 32768, 60999
+    return (10000, lo - 1) if lo > 12000 else (hi + 1, 65535)
+
+
+def _reserve(port):
+    """Takes `port` for this process if no other test process holds it and it binds."""
+    if port in _port_fds:
+        return False
+    os.makedirs(_PORT_DIR, exist_ok=True)
+    fd = os.open(os.path.join(_PORT_DIR, str(port)), os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        finally:
+            s.close()
+    except OSError:
+        os.close(fd)
+        return False
+    _port_fds[port] = fd
+    return True
+
+
+def port_block(n):
+    """A base port with n consecutive ports reserved for this process."""
+    lo, hi = _port_range()
+    for _ in range(500):
+        base = _port_rng.randint(lo, hi - n + 1)
+        got = []
+        for p in range(base, base + n):
+            if not _reserve(p):
+                break
+            got.append(p)
+        if len(got) == n:
+            return base
+        for p in got:
+            os.close(_port_fds.pop(p))
+    raise AssertionError("no block of %d free ports between %d and %d" % (n, lo, hi))
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return port_block(1)
 
 
 class Http:

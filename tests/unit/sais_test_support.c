@@ -5,10 +5,18 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "sais_test_support.h"
 
@@ -24,6 +32,63 @@ int sais_test_tmpdir_remove(const char *dir)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+#define PORT_DIR "/tmp/sais-test-ports"
+
+static bool port_binds(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return false;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+int sais_test_free_port(void)
+{
+    static int given[64];
+    static size_t ngiven;
+    static unsigned seed;
+    int lo = 32768, hi = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &lo, &hi) != 2) {
+            lo = 32768;
+            hi = 60999;
+        }
+        fclose(f);
+    }
+    int from = lo > 12000 ? 10000 : hi + 1, to = lo > 12000 ? lo - 1 : 65535;
+    if (mkdir(PORT_DIR, 0777) != 0 && errno != EEXIST)
+        fail_msg("cannot make %s: %s", PORT_DIR, strerror(errno));
+    if (!seed)
+        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    assert_true(ngiven < sizeof given / sizeof *given);
+    for (int tries = 0; tries < 500; tries++) {
+        int port = from + (int)(rand_r(&seed) % (unsigned)(to - from + 1));
+        bool mine = false;
+        for (size_t i = 0; i < ngiven; i++)
+            mine = mine || given[i] == port;
+        if (mine)
+            continue; /* POSIX locks never conflict within a process; closing would drop it */
+        char path[64];
+        snprintf(path, sizeof path, PORT_DIR "/%d", port);
+        int fd = open(path, O_CREAT | O_RDWR, 0666);
+        if (fd < 0)
+            continue;
+        if (lockf(fd, F_TLOCK, 0) != 0 || !port_binds(port)) {
+            close(fd);
+            continue;
+        }
+        given[ngiven++] = port; /* fd stays open: the lock lasts as long as the process */
+        return port;
+    }
+    fail_msg("no free port between %d and %d", from, to);
+    return -1;
 }
 
 void sais_test_set(sais_config_t *cfg, const char *key, const char *value)

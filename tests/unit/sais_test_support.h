@@ -23,6 +23,12 @@ int sais_test_tmpdir_make(char *dir, size_t len, const char *tag);
 /* Removes dir and all below it; 0 or -1. */
 int sais_test_tmpdir_remove(const char *dir);
 
+/* A loopback TCP port for a service of this test: below the kernel's ephemeral range (which
+ * bind(0) and connect() draw from), and held by a lock file in /tmp/sais-test-ports that the
+ * other test processes (tests/lib/sais_harness.py too) respect until this one exits. Fails
+ * the test if none is found. */
+int sais_test_free_port(void);
+
 /* Sets one config key, failing the test if the config refuses it. */
 void sais_test_set(sais_config_t *cfg, const char *key, const char *value);
 /* A new config (caller destroys): data.dir = <dir>/<name> (just dir if name is NULL),

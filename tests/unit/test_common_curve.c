@@ -9,17 +9,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sais_curve.h"
 #include "sais_service.h"
+#include "sais_test_support.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
@@ -98,18 +96,6 @@ static const sais_service_def_t city_def = {.name = "city", .dbis = cons_dbis, .
                                             .on_event = cons_event, .sources = east_sources};
 
 /* ---------------------------------------------------------------- helpers */
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
 
 static void set(sais_config_t *cfg, const char *key, const char *value)
 {
@@ -459,9 +445,9 @@ static int setup(void **state)
     generate(intruder, "intruder");
     snprintf(to, sizeof to, "%s/public/ingest.cert", intruder);
     copy_file(from, to);
-    port_ingest = free_port();
-    port_verify = free_port();
-    port_city = free_port();
+    port_ingest = sais_test_free_port();
+    port_verify = sais_test_free_port();
+    port_city = sais_test_free_port();
     return 0;
 }
 
