@@ -149,6 +149,19 @@ static int counted_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, co
 }
 static const sais_service_def_t counted_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
                                                .consumes = cons_consumes, .on_event = counted_event};
+/* The same consumer reading ingest the way the city reads a county's: as "330326/ingest". */
+static int county_sources(const sais_config_t *cfg, sais_source_t *out, size_t max, char *err, size_t errlen)
+{
+    if (max < 1) {
+        snprintf(err, errlen, "no room");
+        return -1;
+    }
+    snprintf(out[0].name, sizeof out[0].name, "330326/ingest");
+    snprintf(out[0].endpoint, sizeof out[0].endpoint, "%s", sais_config_get(cfg, "ingest.endpoint"));
+    return 1;
+}
+static const sais_service_def_t county_def = {.name = "verify", .dbis = cons_dbis, .methods = cons_methods,
+                                              .sources = county_sources, .on_event = counted_event};
 
 static char tmpdir[256];
 
@@ -471,14 +484,15 @@ static void test_local_reads(void **state)
 /* One producer and a counting consumer with bus.fetch_linger_ms 400 and bus.fetch_prompt
  * `prompt`: the time until the first event after a quiet spell is seen, and the number of
  * transactions the consumer applies twenty producer commits in. */
-static void linger_case(const char *sub, const char *prompt, int64_t *first_ms, size_t *txns)
+static void linger_case(const char *sub, const sais_service_def_t *cons, const char *prompt, int64_t *first_ms,
+                        size_t *txns)
 {
     pair_t pr;
     pr.cfg = make_cfg_in(sub);
     sais_test_set(pr.cfg, "bus.fetch_linger_ms", "400");
     sais_test_set(pr.cfg, "bus.fetch_prompt", prompt);
     pr.prod = sais_service_start(&prod_def, pr.cfg);
-    pr.cons = sais_service_start(&counted_def, pr.cfg);
+    pr.cons = sais_service_start(cons, pr.cfg);
     assert_non_null(pr.prod);
     assert_non_null(pr.cons);
     pr.cl = sais_client_new(pr.cfg);
@@ -508,12 +522,24 @@ static void test_caught_up_consumer_lingers(void **state)
     (void)state;
     int64_t first_ms;
     size_t txns;
-    linger_case("linger", "verify, warn", &first_ms, &txns);
+    linger_case("linger", &counted_def, "verify, warn", &first_ms, &txns);
     assert_true(first_ms < 300);
     assert_true(txns >= 1 && txns <= 3);
-    linger_case("prompt", " warn,ingest", &first_ms, &txns);
+    linger_case("prompt", &counted_def, " warn,ingest", &first_ms, &txns);
     assert_true(first_ms < 300);
     assert_true(txns > 3);
+    /* a county's producer, as the city names it, is matched by its service name */
+    linger_case("county", &county_def, "ingest", &first_ms, &txns);
+    assert_true(txns > 3);
+    linger_case("county-linger", &county_def, "verify", &first_ms, &txns);
+    assert_true(txns >= 1 && txns <= 3);
+
+    /* a linger out of range stops the consumer's start, naming the key */
+    sais_config_t *cfg = make_cfg_in("bad-linger");
+    sais_test_set(cfg, "bus.fetch_linger_ms", "-5");
+    zactor_t *cons = sais_service_start(&counted_def, cfg);
+    assert_null(cons);
+    sais_config_destroy(&cfg);
 }
 
 typedef struct { int calls; } grow_ctx_t;
