@@ -35,8 +35,8 @@ typedef struct {
     size_t           held_waiting; /* noted households at start */
     size_t           held_done;    /* decided since the release */
     size_t           hold_slice;   /* rules.hold_slice: households per transaction on release */
-    /* the release waits for verify's own (verify_refresh.h): its refresh.released taken in;
-     * drain_asked_at: when the drain first looked */
+    /* the release waits for verify's own (verify_refresh.h): its last word taken in (now or
+     * before a restart) was refresh.released; drain_asked_at: when the drain first looked */
     bool             drain_ready;
     int64_t          drain_asked_at;
 } rules_state_t;
@@ -56,8 +56,9 @@ int  rules_hold_note(sais_svc_t *svc, MDB_txn *txn, const char *hh, Sais__Eviden
 int  rules_hold_decide(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *pic, Sais__Evidence *const *cause,
                        size_t ncause, unsigned char *kept, size_t *keptlen);
 void rules_hold_drain(sais_svc_t *svc);
-/* verify's refresh.released, taken in: the drain may start. */
-void rules_hold_verify_released(sais_svc_t *svc);
+/* verify's refresh.released (released) or refresh.held, taken in: kept in "_meta" and read
+ * at start; the drain starts after a release and waits after a hold. */
+int  rules_hold_verify_said(sais_svc_t *svc, MDB_txn *txn, bool released);
 int  rules_hold_start(sais_svc_t *svc);
 /* bus.status: "outreach" (on, held, releasing) and "held_households" (noted, not yet decided). */
 int  rules_hold_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w);

@@ -177,13 +177,27 @@ static int drain_fn(MDB_txn *txn, void *vctx)
 
 #define VERIFY_WAIT_MAX_MS (30 * 60 * 1000)   /* no word from verify: decided without it */
 
-void rules_hold_verify_released(sais_svc_t *svc)
+/* verify's last word (refresh.held or refresh.released), kept so that a rules started on its
+ * own after verify has released does not wait VERIFY_WAIT_MAX_MS for a word already taken in */
+#define VERIFY_WORD_KEY "verify_refresh"
+
+int rules_hold_verify_said(sais_svc_t *svc, MDB_txn *txn, bool released)
 {
     rules_state_t *st = sais_svc_state(svc);
-    if (st && st->draining && !st->drain_ready) {
+    const char *word = released ? "released" : "held";
+    int rc = sais_put(txn, sais_svc_dbi(svc, "_meta"), VERIFY_WORD_KEY, strlen(VERIFY_WORD_KEY), word, strlen(word));
+    if (rc != 0 || !st)
+        return rc;
+    if (!released) {
+        /* verify owes refreshes across batches again: a drain waits for its next release */
+        st->drain_ready = false;
+        st->drain_asked_at = 0;
+    } else if (!st->drain_ready) {
         st->drain_ready = true;
-        sais_info("outreach released: verify's held refreshes are in; deciding the held households");
+        if (st->draining)
+            sais_info("outreach released: verify's held refreshes are in; deciding the held households");
     }
+    return 0;
 }
 
 /* True once verify's refresh.released has been taken in (every household verify announced on
@@ -223,7 +237,12 @@ void rules_hold_drain(sais_svc_t *svc)
 static int count_fn(MDB_txn *txn, void *vctx)
 {
     rules_state_t *st = sais_svc_state(vctx);
-    return sais_entries(txn, sais_svc_dbi(vctx, RULES_DB_HELD), &st->held_waiting);
+    int rc = sais_entries(txn, sais_svc_dbi(vctx, RULES_DB_HELD), &st->held_waiting);
+    MDB_val word;
+    int w = rc ? rc : sais_get(txn, sais_svc_dbi(vctx, "_meta"), VERIFY_WORD_KEY, strlen(VERIFY_WORD_KEY), &word);
+    if (w == 0)
+        st->drain_ready = word.mv_size == 8 && memcmp(word.mv_data, "released", 8) == 0;
+    return w == MDB_NOTFOUND ? 0 : w;
 }
 
 int rules_hold_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w)
@@ -249,7 +268,8 @@ int rules_hold_start(sais_svc_t *svc)
                   "%zu households waiting", st->held_waiting);
     else if (st->held_waiting > 0) {
         st->draining = true;
-        sais_info("outreach released: deciding the %zu households held", st->held_waiting);
+        sais_info("outreach released: deciding the %zu households held%s", st->held_waiting,
+                  st->drain_ready ? "" : " once verify has released its own");
     }
     return 0;
 }

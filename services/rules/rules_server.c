@@ -54,10 +54,10 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
 {
     if (strcmp(producer, "intake") == 0)
         return strcmp(ev->type, "application.approved") == 0 ? on_approved(svc, txn, ev) : 0;
-    if (strcmp(producer, "verify") == 0 && strcmp(ev->type, "refresh.released") == 0) {
-        rules_hold_verify_released(svc);
-        return 0;
-    }
+    if (strcmp(producer, "verify") == 0 && strcmp(ev->type, "refresh.released") == 0)
+        return rules_hold_verify_said(svc, txn, true);
+    if (strcmp(producer, "verify") == 0 && strcmp(ev->type, "refresh.held") == 0)
+        return rules_hold_verify_said(svc, txn, false);
     if (strcmp(producer, "verify") != 0 || strcmp(ev->type, "household.changed") != 0)
         return 0;
     Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);

@@ -18,7 +18,8 @@ typedef struct {
     bool    due;            /* the ticks sweep: a feed.done waits for it (SAIS_EV_WAIT), or a release */
     bool    hold;           /* rules.outreach = hold: a feed.done leaves its refreshes owed */
     bool    releasing;      /* the held refreshes are being done; ingest's events wait */
-    bool    said;           /* refresh.released is in the log for this start */
+    bool    said;           /* this start's word is in the log: refresh.held while holding, else
+                             * refresh.released (rules keeps the last one, rules_hold.c) */
     int64_t active_at;      /* when the last fact envelope or feed.done was applied */
 } refresh_state_t;
 
@@ -397,9 +398,15 @@ static int say_released(sais_svc_t *svc, MDB_txn *txn)
     return sais_svc_emit_raw(svc, txn, "refresh.released", "", NULL, 0, NULL, 0);
 }
 
+/* refresh.held: from here on verify owes refreshes across batches until a start with
+ * outreach on; a rules restarted meanwhile waits for the next refresh.released. */
 static int say_fn(MDB_txn *txn, void *vctx)
 {
-    return say_released(vctx, txn);
+    sais_svc_t *svc = vctx;
+    refresh_state_t *st = sais_svc_state(svc);
+    if (st->hold)
+        return sais_svc_emit_raw(svc, txn, "refresh.held", "", NULL, 0, NULL, 0);
+    return say_released(svc, txn);
 }
 
 static int sweep_fn(MDB_txn *txn, void *vctx)
@@ -495,7 +502,7 @@ void verify_refresh_tick(sais_svc_t *svc)
     refresh_state_t *st = sais_svc_state(svc);
     if (!st)
         return;
-    if (!st->due && !st->hold && !st->said) {
+    if (!st->due && !st->said) {
         if (sais_svc_write(svc, say_fn, svc) != 0)
             return;   /* logged by the store; said on a later tick */
         st->said = true;

@@ -12,7 +12,10 @@ entitlement granted and stopped again, no proactive case withdrawn, no "stopped"
 entitlement decided on release names the feed records of the changes held as its evidence.
 verify holds too: while held it owes the households' refreshes across the feeds (a read
 computes the picture on the spot) and announces each household about once, on release;
-every household then reads the same in A and B. A third run, C, is killed (-9) while verify
+every household then reads the same in A and B. In D (one process per service) verify is
+released alone, and rules after it has taken in verify's release: rules starts deciding at
+once, from verify's word it kept, instead of waiting 30 minutes for a word already given.
+A third run, C, is killed (-9) while verify
 releases its held refreshes, one household per transaction, and started again: it ends as B does.
 A value of rules.outreach other than on or hold, or a rules.hold_slice below 1, stops
 `sais up` with the key and the value named."""
@@ -26,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import BIN, Cluster, Results, start_refused  # noqa: E402
+from sais_harness import BIN, Cluster, Results, ndjson, start_refused  # noqa: E402
 
 R = Results()
 
@@ -141,6 +144,110 @@ def release_killed(gen, order, a_ents, a_apps, a_pics):
             c.cleanup()
 
 
+def set_outreach(c, value):
+    with open(c.cfg) as f:
+        conf = f.read()
+    conf = conf.replace("rules.outreach = hold", "rules.outreach = " + value)
+    conf = conf.replace("rules.outreach = on", "rules.outreach = " + value)
+    with open(c.cfg, "w") as f:
+        f.write(conf)
+
+
+def two_members(gen):
+    """Two living members of one household of the generated city."""
+    dead = set()
+    with open(os.path.join(gen, "civil.ndjson"), encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("event") == "death":
+                dead.add(r["id_number"])
+    by_hh = collections.defaultdict(list)
+    with open(os.path.join(gen, "hukou.ndjson"), encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r["id_number"] not in dead:
+                by_hh[r["household_id"]].append(r["id_number"])
+    return next(sorted(set(m))[:2] for _, m in sorted(by_hh.items()) if len(set(m)) >= 2)
+
+
+def held_drained(c, timeout):
+    """rules' held households, polled until none is left or `timeout` seconds have passed."""
+    held, end = None, time.time() + timeout
+    while time.time() < end:
+        held = metric(c, "sais_rules_held_households")
+        if held == 0:
+            break
+        time.sleep(0.2)
+    return held
+
+
+def release_verify_first(gen, order, a_ents):
+    """D: split processes, a held load; verify is released on its own and rules, still holding,
+    takes in its refreshes and its refresh.released; then rules is restarted on its own."""
+    c = Cluster(mode="split", extra_config={"rules.outreach": "hold", "rules.hold_slice": 64})
+    try:
+        c.start()
+        load(c, gen, order)
+        set_outreach(c, "on")
+        c.stop_service("verify")
+        c.start_service("verify")
+        c.wait_healthy()
+        c.quiescent(timeout=180)
+        R.check(metric(c, "sais_verify_owed_households") == 0 and metric(c, "sais_rules_outreach_held") == 1
+                and metric(c, "sais_rules_held_households") > 0,
+                "D: verify released on its own; rules, still holding, took in its refreshes (%s households wait)"
+                % metric(c, "sais_rules_held_households"))
+        c.stop_service("rules")
+        t0 = time.time()
+        c.start_service("rules")
+        c.wait_healthy()
+        held = held_drained(c, 120)
+        R.check(held == 0, "D: rules restarted alone after verify's release decides the held households at once "
+                "(%s still held after %.0f s)" % (held, time.time() - t0))
+        c.quiescent(timeout=180)
+        d_ents = pages(c, "/v1/entitlements")
+        R.check(live(d_ents) == live(a_ents) and not any(e["status"] == "stopped" for e in d_ents),
+                "D: the same %d live entitlements as A, none granted and stopped" % sum(live(d_ents).values()))
+        # held again, verify first: its refresh.held is kept, and a rules released on its own
+        # waits for verify's next release instead of deciding on pictures verify still owes
+        set_outreach(c, "hold")
+        c.stop_service("verify")
+        c.start_service("verify")
+        c.stop_service("rules")
+        c.start_service("rules")
+        c.wait_healthy()
+        c.quiescent(timeout=60)
+        # a bill makes a household's refresh owed; a death in it then has verify announce the
+        # household (warn reads the death against its picture), which rules, held, notes
+        sick, dead = two_members(gen)
+        for src, bid, rec in (("medical", "d-held-bill", {"record_id": "d-bill-1", "id_number": sick,
+                                                         "settled_on": "2026-11-01", "total": 5000.00,
+                                                         "insurance_paid": 1000.00, "out_of_pocket": 4000.00,
+                                                         "category": "general", "hospital": "平阳县人民医院"}),
+                              ("civil", "d-held-death", {"record_id": "d-death-1", "id_number": dead,
+                                                         "event": "death", "date": "2026-11-10"})):
+            st, rep, _ = c.post_feed(src, bid, ndjson([rec]))
+            R.check(st == 200 and rep.get("accepted") == 1, "D: %s posted while held again (%s %r)" % (bid, st, rep))
+            c.quiescent(timeout=60)
+        set_outreach(c, "on")
+        c.stop_service("rules")
+        c.start_service("rules")
+        c.wait_healthy()
+        time.sleep(2)
+        waiting = metric(c, "sais_rules_held_households")
+        R.check(waiting and waiting > 0, "D: held again, rules released alone waits for verify (%s held)" % waiting)
+        c.stop_service("verify")
+        c.start_service("verify")
+        c.wait_healthy()
+        held = held_drained(c, 120)
+        R.check(held == 0, "D: ... and decides once verify has released (%s still held)" % held)
+    finally:
+        try:
+            c.stop(check=False)
+        finally:
+            c.cleanup()
+
+
 def check_bad_values():
     for key, value in (("rules.outreach", "sometimes"), ("rules.hold_slice", "0")):
         rc, out = start_refused(key, value)
@@ -238,6 +345,7 @@ def main():
         R.check(with_ev, "released: a grant names the held changes' feed records as its evidence "
                 "(%d of %d name a hukou record)" % (len(with_ev), len(b_ents)))
         release_killed(gen, order, a_ents, a_apps, a_pics)
+        release_verify_first(gen, order, a_ents)
     finally:
         for c in (a, b):
             if c:

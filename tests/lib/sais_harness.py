@@ -196,6 +196,16 @@ class Cluster:
             time.sleep(0.1)
         raise AssertionError("SAIS did not become healthy: %r\n%s" % (last, self.tail_logs()))
 
+    def stop_service(self, name):
+        """SIGTERM to one process (split mode: one service), waited for; start_service starts
+        it again on the same config and data."""
+        p = self.procs[name]
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(timeout=30)
+        self.logs.pop(name).close()
+        if rc != 0:
+            raise AssertionError("%s did not exit cleanly (%s)\n%s" % (name, rc, self.tail_logs()))
+
     def kill9(self, name):
         p = self.procs[name]
         p.send_signal(signal.SIGKILL)
