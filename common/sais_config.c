@@ -21,88 +21,90 @@ typedef struct {
     const char *def;
     s_type_t type;
     const char *help;
+    int64_t lo, hi;   /* T_INT: the values accepted (a map of 0 MiB, a fetch of -5 events,
+                       * a timeout of weeks are refused when the config is read) */
 } s_entry_t;
 
 static const s_entry_t s_table[] = {
-    { "log.level", "info", T_STR, "minimum log level: debug, info, warn or error" },
-    { "data.dir", "data", T_STR, "directory holding each service's LMDB environment and secrets" },
-    { "store.map_mb", "256", T_INT, "initial LMDB map size per service, MiB (grown on MAP_FULL)" },
-    { "clock.now", "", T_STR, "pin the clock to this RFC 3339 instant; empty = real time" },
+    { "log.level", "info", T_STR, "minimum log level: debug, info, warn or error", 0, 0 },
+    { "data.dir", "data", T_STR, "directory holding each service's LMDB environment and secrets", 0, 0 },
+    { "store.map_mb", "256", T_INT, "initial LMDB map size per service, MiB (grown on MAP_FULL)", 1, 16777216 },
+    { "clock.now", "", T_STR, "pin the clock to this RFC 3339 instant; empty = real time", 0, 0 },
 
-    { "gateway.listen", "127.0.0.1:8080", T_STR, "HTTP listen address host:port" },
-    { "gateway.threads", "0", T_INT, "HTTP worker threads polling connections; 0 = a thread per connection" },
-    { "gateway.max_body_mb", "2048", T_INT, "largest request body accepted (feed uploads), MiB" },
-    { "gateway.max_json_kb", "1024", T_INT, "largest JSON request body accepted, KiB" },
-    { "gateway.conn_timeout_s", "30", T_INT, "idle HTTP connection timeout, seconds" },
-    { "gateway.max_conns", "1024", T_INT, "most concurrent HTTP connections" },
-    { "gateway.max_conns_per_ip", "64", T_INT, "most concurrent HTTP connections from one address" },
-    { "gateway.request_timeout_ms", "10000", T_INT, "deadline for a service to answer a request (504 after)" },
-    { "gateway.long_request_timeout_ms", "600000", T_INT, "the same for whole-city computations (simulate, the monthly comparison): a 6M-person city takes longer than a request" },
-    { "gateway.web_dir", "web", T_STR, "directory of the console's static files" },
-    { "gateway.conn_memory_kb", "64", T_INT, "memory for one connection's headers and read buffer, KiB (bigger headers get 431)" },
+    { "gateway.listen", "127.0.0.1:8080", T_STR, "HTTP listen address host:port", 0, 0 },
+    { "gateway.threads", "0", T_INT, "HTTP worker threads polling connections; 0 = a thread per connection", 0, 256 },
+    { "gateway.max_body_mb", "2048", T_INT, "largest request body accepted (feed uploads), MiB", 1, 1048576 },
+    { "gateway.max_json_kb", "1024", T_INT, "largest JSON request body accepted, KiB", 1, 1048576 },
+    { "gateway.conn_timeout_s", "30", T_INT, "idle HTTP connection timeout, seconds", 1, 86400 },
+    { "gateway.max_conns", "1024", T_INT, "most concurrent HTTP connections", 1, 1000000 },
+    { "gateway.max_conns_per_ip", "64", T_INT, "most concurrent HTTP connections from one address", 1, 1000000 },
+    { "gateway.request_timeout_ms", "10000", T_INT, "deadline for a service to answer a request (504 after)", 1, 86400000 },
+    { "gateway.long_request_timeout_ms", "600000", T_INT, "the same for whole-city computations (simulate, the monthly comparison): a 6M-person city takes longer than a request", 1, 86400000 },
+    { "gateway.web_dir", "web", T_STR, "directory of the console's static files", 0, 0 },
+    { "gateway.conn_memory_kb", "64", T_INT, "memory for one connection's headers and read buffer, KiB (bigger headers get 431)", 16, 1048576 },
 
-    { "gateway.endpoint", "tcp://127.0.0.1:7101", T_STR, "bus endpoint of the gateway service" },
-    { "ingest.endpoint", "tcp://127.0.0.1:7102", T_STR, "bus endpoint of the ingest service" },
-    { "verify.endpoint", "tcp://127.0.0.1:7103", T_STR, "bus endpoint of the verify service" },
-    { "rules.endpoint", "tcp://127.0.0.1:7104", T_STR, "bus endpoint of the rules service" },
-    { "intake.endpoint", "tcp://127.0.0.1:7105", T_STR, "bus endpoint of the intake service" },
-    { "warn.endpoint", "tcp://127.0.0.1:7106", T_STR, "bus endpoint of the warn service" },
-    { "match.endpoint", "tcp://127.0.0.1:7107", T_STR, "bus endpoint of the match service" },
-    { "notify.endpoint", "tcp://127.0.0.1:7108", T_STR, "bus endpoint of the notify service" },
-    { "city.endpoint", "tcp://127.0.0.1:7109", T_STR, "bus endpoint of the city aggregator" },
+    { "gateway.endpoint", "tcp://127.0.0.1:7101", T_STR, "bus endpoint of the gateway service", 0, 0 },
+    { "ingest.endpoint", "tcp://127.0.0.1:7102", T_STR, "bus endpoint of the ingest service", 0, 0 },
+    { "verify.endpoint", "tcp://127.0.0.1:7103", T_STR, "bus endpoint of the verify service", 0, 0 },
+    { "rules.endpoint", "tcp://127.0.0.1:7104", T_STR, "bus endpoint of the rules service", 0, 0 },
+    { "intake.endpoint", "tcp://127.0.0.1:7105", T_STR, "bus endpoint of the intake service", 0, 0 },
+    { "warn.endpoint", "tcp://127.0.0.1:7106", T_STR, "bus endpoint of the warn service", 0, 0 },
+    { "match.endpoint", "tcp://127.0.0.1:7107", T_STR, "bus endpoint of the match service", 0, 0 },
+    { "notify.endpoint", "tcp://127.0.0.1:7108", T_STR, "bus endpoint of the notify service", 0, 0 },
+    { "city.endpoint", "tcp://127.0.0.1:7109", T_STR, "bus endpoint of the city aggregator", 0, 0 },
 
-    { "bus.local_reads", "on", T_BOOL, "answer the reads a service marks safe on any thread (READ_ANY) on the caller's thread when that service runs in the same process, instead of through its socket" },
-    { "bus.hwm", "10000", T_INT, "ZeroMQ send/receive high-water mark, messages" },
-    { "bus.max_msg_mb", "64", T_INT, "largest bus message accepted (ZMQ_MAXMSGSIZE), MiB" },
-    { "bus.heartbeat_ms", "1000", T_INT, "ZeroMQ heartbeat interval, ms" },
-    { "bus.fetch_wait_ms", "1000", T_INT, "long-poll wait of a consumer's fetch, ms" },
-    { "bus.fetch_max", "16384", T_INT, "most events returned by one fetch (a consumer applies a fetch in one transaction: bigger ones share their page writes and sync; a busy producer answers one fetch per consumer between its own transactions)" },
-    { "bus.fetch_linger_ms", "10", T_INT, "a consumer that has caught up with a producer waits this long before fetching again, so that a steady stream of events is applied in fewer, larger transactions (each one a sync) instead of one per producer commit; after a quiet spell the parked fetch still answers the first event at once. 0 = fetch again at once" },
-    { "bus.fetch_prompt", "ingest,verify", T_STR, "producers (comma-separated service names) whose consumers never linger: a partner's record -> verify's picture -> warn's alert stays as quick as the bus allows" },
-    { "bus.fetch_kb", "8192", T_INT, "most bytes of events returned by one fetch (at least one event), KiB: a consumer applies a fetch in one transaction, and LMDB's cost per dirty page grows with the transaction" },
-    { "bus.reconnect_ms", "100", T_INT, "first reconnect delay, ms" },
-    { "bus.reconnect_max_ms", "5000", T_INT, "longest reconnect delay (backoff cap), ms" },
-    { "bus.curve", "off", T_BOOL, "CURVE-encrypt the bus and admit only allow-listed certificates (between hosts); see README 'Deploying a county and a city'" },
-    { "bus.cert_dir", "", T_STR, "with bus.curve on: <service>.secret (mode 0600), public/*.cert (the allow-list and local server keys), remote/<county>/<service>.cert (server keys of the counties a city reads)" },
-    { "bus.zap_domain", "sais", T_STR, "ZAP domain of the CURVE servers" },
-    { "bus.cert_name", "", T_STR, "with bus.curve on: the certificate of requests made outside a service (sais status, digest, load); empty = the first service this process runs" },
+    { "bus.local_reads", "on", T_BOOL, "answer the reads a service marks safe on any thread (READ_ANY) on the caller's thread when that service runs in the same process, instead of through its socket", 0, 0 },
+    { "bus.hwm", "10000", T_INT, "ZeroMQ send/receive high-water mark, messages", 1, 10000000 },
+    { "bus.max_msg_mb", "64", T_INT, "largest bus message accepted (ZMQ_MAXMSGSIZE), MiB", 1, 2047 },
+    { "bus.heartbeat_ms", "1000", T_INT, "ZeroMQ heartbeat interval, ms", 0, 3600000 },
+    { "bus.fetch_wait_ms", "1000", T_INT, "long-poll wait of a consumer's fetch, ms", 1, 600000 },
+    { "bus.fetch_max", "16384", T_INT, "most events returned by one fetch (a consumer applies a fetch in one transaction: bigger ones share their page writes and sync; a busy producer answers one fetch per consumer between its own transactions)", 1, 1000000 },
+    { "bus.fetch_linger_ms", "10", T_INT, "a consumer that has caught up with a producer waits this long before fetching again, so that a steady stream of events is applied in fewer, larger transactions (each one a sync) instead of one per producer commit; after a quiet spell the parked fetch still answers the first event at once. 0 = fetch again at once", 0, 60000 },
+    { "bus.fetch_prompt", "ingest,verify", T_STR, "producers (comma-separated service names) whose consumers never linger: a partner's record -> verify's picture -> warn's alert stays as quick as the bus allows", 0, 0 },
+    { "bus.fetch_kb", "8192", T_INT, "most bytes of events returned by one fetch (at least one event), KiB: a consumer applies a fetch in one transaction, and LMDB's cost per dirty page grows with the transaction", 1, 1048576 },
+    { "bus.reconnect_ms", "100", T_INT, "first reconnect delay, ms", 1, 3600000 },
+    { "bus.reconnect_max_ms", "5000", T_INT, "longest reconnect delay (backoff cap), ms", 0, 3600000 },
+    { "bus.curve", "off", T_BOOL, "CURVE-encrypt the bus and admit only allow-listed certificates (between hosts); see README 'Deploying a county and a city'", 0, 0 },
+    { "bus.cert_dir", "", T_STR, "with bus.curve on: <service>.secret (mode 0600), public/*.cert (the allow-list and local server keys), remote/<county>/<service>.cert (server keys of the counties a city reads)", 0, 0 },
+    { "bus.zap_domain", "sais", T_STR, "ZAP domain of the CURVE servers", 0, 0 },
+    { "bus.cert_name", "", T_STR, "with bus.curve on: the certificate of requests made outside a service (sais status, digest, load); empty = the first service this process runs", 0, 0 },
 
-    { "ingest.commit_lines", "1000", T_INT, "feed records accepted per LMDB write transaction" },
-    { "ingest.max_errors", "1000", T_INT, "rejected records listed in a batch report" },
+    { "ingest.commit_lines", "1000", T_INT, "feed records accepted per LMDB write transaction", 1, 1000000 },
+    { "ingest.max_errors", "1000", T_INT, "rejected records listed in a batch report", 0, 1000000 },
 
-    { "verify.refresh_orphan_s", "600", T_INT, "households owed a refresh by a batch that never finished (its session lost, the partner never posting it again) are refreshed after this many seconds with nothing new from ingest" },
-    { "verify.refresh_slice", "2048", T_INT, "households a finished batch owes that are refreshed in its own transaction; more are swept in transactions of this many while the batch's feed.done waits" },
+    { "verify.refresh_orphan_s", "600", T_INT, "households owed a refresh by a batch that never finished (its session lost, the partner never posting it again) are refreshed after this many seconds with nothing new from ingest", 1, 86400 },
+    { "verify.refresh_slice", "2048", T_INT, "households a finished batch owes that are refreshed in its own transaction; more are swept in transactions of this many while the batch's feed.done waits", 1, 1000000 },
 
-    { "rules.policies_dir", "deploy/policies", T_STR, "directory of the policy catalogue" },
-    { "rules.step_limit", "100000", T_INT, "instruction budget of one policy evaluation" },
-    { "rules.outreach", "on", T_STR, "on, or hold while a city's data is first loaded: households' changes are stored and decided once when it is set back to on and rules restarts, so that no case, grant or SMS follows from a half-loaded registry; verify then also recomputes each household the feeds touched once, on release, instead of once per feed batch" },
-    { "rules.hold_slice", "1000", T_INT, "households decided per transaction when held outreach is released" },
-    { "rules.simulate_threads", "2", T_INT, "threads a city-wide simulation runs on (each with its own Lua state)" },
+    { "rules.policies_dir", "deploy/policies", T_STR, "directory of the policy catalogue", 0, 0 },
+    { "rules.step_limit", "100000", T_INT, "instruction budget of one policy evaluation", 1, 1000000000 },
+    { "rules.outreach", "on", T_STR, "on, or hold while a city's data is first loaded: households' changes are stored and decided once when it is set back to on and rules restarts, so that no case, grant or SMS follows from a half-loaded registry; verify then also recomputes each household the feeds touched once, on release, instead of once per feed batch", 0, 0 },
+    { "rules.hold_slice", "1000", T_INT, "households decided per transaction when held outreach is released", 1, 100000 },
+    { "rules.simulate_threads", "2", T_INT, "threads a city-wide simulation runs on (each with its own Lua state)", 1, 8 },
 
-    { "notify.sms_endpoint", "", T_STR, "SMS gateway URL; empty = record messages in the outbox only" },
-    { "notify.max_attempts", "8", T_INT, "delivery attempts before a notification is given up" },
-    { "notify.backoff_ms", "500", T_INT, "first retry delay of a delivery, ms" },
-    { "notify.backoff_max_ms", "60000", T_INT, "longest retry delay of a delivery, ms" },
-    { "notify.http_timeout_ms", "5000", T_INT, "timeout of one SMS or webhook HTTP call, ms" },
-    { "notify.sms_signature", "温州市民政局", T_STR, "the sender signature in 【】 at the start of every SMS" },
+    { "notify.sms_endpoint", "", T_STR, "SMS gateway URL; empty = record messages in the outbox only", 0, 0 },
+    { "notify.max_attempts", "8", T_INT, "delivery attempts before a notification is given up", 1, 1000 },
+    { "notify.backoff_ms", "500", T_INT, "first retry delay of a delivery, ms", 1, 86400000 },
+    { "notify.backoff_max_ms", "60000", T_INT, "longest retry delay of a delivery, ms", 1, 86400000 },
+    { "notify.http_timeout_ms", "5000", T_INT, "timeout of one SMS or webhook HTTP call, ms", 10, 600000 },
+    { "notify.sms_signature", "温州市民政局", T_STR, "the sender signature in 【】 at the start of every SMS", 0, 0 },
 
-    { "warn.visit_code_ttl_s", "2592000", T_INT, "lifetime of a home-visit QR code, seconds" },
-    { "warn.visit_code_key", "", T_STR, "key signing visit codes; empty = derived from the data dir secret" },
-    { "warn.catastrophic_oop", "20000.00", T_STR, "catastrophic_medical: household 12-month out-of-pocket at least this, yuan" },
-    { "warn.catastrophic_share_pct", "50", T_INT, "catastrophic_medical: and at least this % of household 12-month income" },
-    { "warn.income_drop_pct", "50", T_INT, "income_drop: latest month below this % of the previous 6-month average" },
-    { "warn.recheck_months", "12", T_INT, "recheck_due: months between dibao verifications" },
-    { "warn.recheck_months_able", "6", T_INT, "recheck_due: the same when a member can work" },
-    { "warn.dibao_line", "1200.00", T_STR, "assets_over_limit: the dibao line the asset limits derive from, yuan" },
-    { "warn.dibao_deposit_months", "24", T_INT, "assets_over_limit: deposits+securities per capita above this many months of the line" },
-    { "warn.dibao_vehicle_max", "50000.00", T_STR, "assets_over_limit: a vehicle worth more than this, yuan" },
-    { "warn.dibao_real_estate_max", "1", T_INT, "assets_over_limit: more real-estate titles than this" },
-    { "warn.visit_risk_min", "2", T_INT, "visit_risk: an aspect scored at least this raises the alert" },
-    { "warn.visit_risk_high", "3", T_INT, "visit_risk: an aspect scored this makes it high severity" },
+    { "warn.visit_code_ttl_s", "2592000", T_INT, "lifetime of a home-visit QR code, seconds", 1, 316224000 },
+    { "warn.visit_code_key", "", T_STR, "key signing visit codes; empty = derived from the data dir secret", 0, 0 },
+    { "warn.catastrophic_oop", "20000.00", T_STR, "catastrophic_medical: household 12-month out-of-pocket at least this, yuan", 0, 0 },
+    { "warn.catastrophic_share_pct", "50", T_INT, "catastrophic_medical: and at least this % of household 12-month income", 0, 1000 },
+    { "warn.income_drop_pct", "50", T_INT, "income_drop: latest month below this % of the previous 6-month average", 1, 100 },
+    { "warn.recheck_months", "12", T_INT, "recheck_due: months between dibao verifications", 1, 120 },
+    { "warn.recheck_months_able", "6", T_INT, "recheck_due: the same when a member can work", 1, 120 },
+    { "warn.dibao_line", "1200.00", T_STR, "assets_over_limit: the dibao line the asset limits derive from, yuan", 0, 0 },
+    { "warn.dibao_deposit_months", "24", T_INT, "assets_over_limit: deposits+securities per capita above this many months of the line", 0, 1200 },
+    { "warn.dibao_vehicle_max", "50000.00", T_STR, "assets_over_limit: a vehicle worth more than this, yuan", 0, 0 },
+    { "warn.dibao_real_estate_max", "1", T_INT, "assets_over_limit: more real-estate titles than this", 0, 100 },
+    { "warn.visit_risk_min", "2", T_INT, "visit_risk: an aspect scored at least this raises the alert", 1, 3 },
+    { "warn.visit_risk_high", "3", T_INT, "visit_risk: an aspect scored this makes it high severity", 1, 3 },
 
-    { "city.deployment", "county", T_STR, "what this stack is: county or city" },
-    { "city.counties", "", T_STR, "city only: comma-separated county=tcp://host:port (its bus base, producers at fixed port offsets) or county.producer=endpoint; see deploy/city.conf" },
-    { "city.name", "", T_STR, "county only: this deployment's name, as city.locate reports it; empty = city.deployment" },
+    { "city.deployment", "county", T_STR, "what this stack is: county or city", 0, 0 },
+    { "city.counties", "", T_STR, "city only: comma-separated county=tcp://host:port (its bus base, producers at fixed port offsets) or county.producer=endpoint; see deploy/city.conf", 0, 0 },
+    { "city.name", "", T_STR, "county only: this deployment's name, as city.locate reports it; empty = city.deployment", 0, 0 },
 };
 
 #define N_KEYS (sizeof s_table / sizeof s_table[0])
@@ -155,14 +157,25 @@ s_is_bool(const char *v)
     return false;
 }
 
-/* NULL if `value` suits the key's type, else the reason. */
+/* NULL if `value` suits the key's type and range, else the reason (in `buf`). */
 static const char *
-s_type_error(size_t idx, const char *value)
+s_type_error(size_t idx, const char *value, char *buf, size_t buflen)
 {
-    if (s_table[idx].type == T_INT && !s_is_int(value))
-        return "not an integer";
-    if (s_table[idx].type == T_BOOL && !s_is_bool(value))
-        return "not a boolean (true/false, yes/no, on/off, 1/0)";
+    const s_entry_t *e = &s_table[idx];
+    if (e->type == T_INT) {
+        if (!s_is_int(value))
+            snprintf(buf, buflen, "'%.64s' is not an integer", value);
+        else if (strtoll(value, NULL, 10) < e->lo || strtoll(value, NULL, 10) > e->hi)
+            snprintf(buf, buflen, "'%.64s' is out of range: it takes %lld to %lld", value, (long long)e->lo,
+                     (long long)e->hi);
+        else
+            return NULL;
+        return buf;
+    }
+    if (e->type == T_BOOL && !s_is_bool(value)) {
+        snprintf(buf, buflen, "'%.64s' is not a boolean (true/false, yes/no, on/off, 1/0)", value);
+        return buf;
+    }
     return NULL;
 }
 
@@ -188,7 +201,8 @@ s_apply_env(char **values, char *err, size_t errlen)
         const char *v = getenv(name);
         if (v == NULL)
             continue;
-        const char *why = s_type_error(i, v);
+        char whybuf[160];
+        const char *why = s_type_error(i, v, whybuf, sizeof whybuf);
         if (why && err) {
             snprintf(err, errlen, "environment %s: %s", name, why);
             return -1;
@@ -370,7 +384,8 @@ sais_config_load(sais_config_t *self, const char *path, char *err, size_t errlen
                      lineno, key);
             goto done;
         }
-        const char *why = s_type_error((size_t)idx, value);
+        char whybuf[160];
+        const char *why = s_type_error((size_t)idx, value, whybuf, sizeof whybuf);
         if (why) {
             snprintf(err, errlen, "%s:%ld: %s: %s", path, lineno, key, why);
             goto done;
@@ -411,7 +426,8 @@ sais_config_set(sais_config_t *self, const char *key, const char *value, char *e
     }
     if (value == NULL)
         value = "";
-    const char *why = s_type_error((size_t)idx, value);
+    char whybuf[160];
+    const char *why = s_type_error((size_t)idx, value, whybuf, sizeof whybuf);
     if (why) {
         if (err && errlen)
             snprintf(err, errlen, "%s: %s", key, why);

@@ -431,9 +431,7 @@ static int svc_start(sais_svc_t *svc, char *err, size_t errlen)
         if (n < 0)
             return -1;
     }
-    int64_t linger = 0;
-    if (sais_config_int_in(svc->cfg, "bus.fetch_linger_ms", 0, 60000, "ms", &linger, err, errlen) != 0)
-        return -1;
+    int64_t linger = sais_config_int(svc->cfg, "bus.fetch_linger_ms");   /* 0..60000, checked when read */
     for (size_t i = 0; i < svc->nconsumers; i++)
         svc->consumers[i].linger_ms = is_prompt(svc->cfg, svc->consumers[i].producer) ? 0 : (uint32_t)linger;
     cursors_ctx_t cc = {svc};

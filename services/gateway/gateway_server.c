@@ -28,43 +28,27 @@
 #include "sais_config.h"
 #include "sais_log.h"
 
-#define CONN_MEMORY  (64 * 1024)        /* per connection: headers and read buffer */
 #define GW_DRAIN_MAX (4u * 1024 * 1024) /* body bytes read and dropped after a refusal */
 
 static const char *const gateway_dbis[] = {GW_KEYS_DBI, GW_AUDIT_DBI, GW_AUDIT_HEAD_DBI, NULL};
 
 /* ---- settings */
 
-static int64_t cfg_int(const sais_config_t *cfg, const char *key, int64_t dflt)
-{
-    const char *s = sais_config_get(cfg, key);
-    if (!s || !*s) return dflt;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < 0) {
-        sais_warn("gateway: %s = \"%s\" is not a number; using %lld", key, s, (long long)dflt);
-        return dflt;
-    }
-    return v;
-}
-
 static void load_settings(gw_t *gw, const sais_config_t *cfg)
 {
     const char *listen = sais_config_get(cfg, "gateway.listen");
     snprintf(gw->listen, sizeof gw->listen, "%s", listen && *listen ? listen : "127.0.0.1:8080");
-    gw->threads = (unsigned)cfg_int(cfg, "gateway.threads", 0);
-    gw->max_body = (uint64_t)cfg_int(cfg, "gateway.max_body_mb", 4096) * 1024 * 1024;
-    gw->max_json = (size_t)cfg_int(cfg, "gateway.max_json_kb", 1024) * 1024;
-    gw->conn_timeout_s = (unsigned)cfg_int(cfg, "gateway.conn_timeout_s", 60);
-    gw->max_conns = (unsigned)cfg_int(cfg, "gateway.max_conns", 1024);
-    gw->max_conns_per_ip = (unsigned)cfg_int(cfg, "gateway.max_conns_per_ip", 512);
-    gw->timeout_ms = (int)cfg_int(cfg, "gateway.request_timeout_ms", 10000);
-    int64_t mem_kb = cfg_int(cfg, "gateway.conn_memory_kb", 64);
-    gw->conn_memory = mem_kb >= 16 ? (size_t)mem_kb * 1024 : CONN_MEMORY;
-    if (gw->timeout_ms <= 0) gw->timeout_ms = 10000;
-    gw->long_timeout_ms = (int)cfg_int(cfg, "gateway.long_request_timeout_ms", 600000);
+    /* the config refuses a value outside its key's range when it is read (sais_config.c) */
+    gw->threads = (unsigned)sais_config_int(cfg, "gateway.threads");
+    gw->max_body = (uint64_t)sais_config_int(cfg, "gateway.max_body_mb") * 1024 * 1024;
+    gw->max_json = (size_t)sais_config_int(cfg, "gateway.max_json_kb") * 1024;
+    gw->conn_timeout_s = (unsigned)sais_config_int(cfg, "gateway.conn_timeout_s");
+    gw->max_conns = (unsigned)sais_config_int(cfg, "gateway.max_conns");
+    gw->max_conns_per_ip = (unsigned)sais_config_int(cfg, "gateway.max_conns_per_ip");
+    gw->timeout_ms = (int)sais_config_int(cfg, "gateway.request_timeout_ms");
+    gw->conn_memory = (size_t)sais_config_int(cfg, "gateway.conn_memory_kb") * 1024;
+    gw->long_timeout_ms = (int)sais_config_int(cfg, "gateway.long_request_timeout_ms");
     if (gw->long_timeout_ms < gw->timeout_ms) gw->long_timeout_ms = gw->timeout_ms;
-    if (gw->threads > 256) gw->threads = 256;
     const char *web = sais_config_get(cfg, "gateway.web_dir");
     gw->web_dir[0] = '\0';
     if (web && *web) {

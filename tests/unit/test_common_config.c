@@ -112,8 +112,17 @@ test_env_override(void **state)
     path = write_file("# nothing\n");
     assert_int_equal(sais_config_load(c, path, err, sizeof err), -1);
     unlink(path);
-    assert_string_equal(err, "environment SAIS_GATEWAY_THREADS: not an integer");
+    assert_string_equal(err, "environment SAIS_GATEWAY_THREADS: 'many' is not an integer");
     assert_int_equal(sais_config_int(c, "gateway.threads"), 8);
+
+    setenv("SAIS_GATEWAY_THREADS", "2", 1);
+    setenv("SAIS_BUS_FETCH_MAX", "-1", 1);
+    path = write_file("# nothing\n");
+    assert_int_equal(sais_config_load(c, path, err, sizeof err), -1);
+    unlink(path);
+    assert_string_equal(err, "environment SAIS_BUS_FETCH_MAX: '-1' is out of range: it takes 1 to 1000000");
+    assert_int_equal(sais_config_int(c, "bus.fetch_max"), 16384);
+    unsetenv("SAIS_BUS_FETCH_MAX");
 
     unsetenv("SAIS_GATEWAY_THREADS");
     unsetenv("SAIS_GATEWAY_LISTEN");
@@ -181,9 +190,11 @@ test_file_errors(void **state)
     expect_error("log.level = warn\nthis line has no equals\n", "2: expected 'key = value'");
     expect_error("log.level = warn\n[gateway\nthreads = 2\n", "2: malformed section header");
     expect_error("[gateway] x\n", "1: malformed section header");
-    expect_error("log.level = warn\ngateway.threads = four\n", "2: gateway.threads: not an integer");
-    expect_error("gateway.threads = 12345678901234567890\n", "1: gateway.threads: not an integer");
+    expect_error("log.level = warn\ngateway.threads = four\n", "2: gateway.threads: 'four' is not an integer");
+    expect_error("gateway.threads = 12345678901234567890\n", "1: gateway.threads: '12345678901234567890' is not an integer");
     expect_error("log.level = warn\n = value\n", "2: bad key ''");
+    expect_error("[bus]\nfetch_max = 0\n", "2: bus.fetch_max: '0' is out of range: it takes 1 to 1000000");
+    expect_error("store.map_mb = -256\n", "1: store.map_mb: '-256' is out of range: it takes 1 to 16777216");
     expect_error("Log.Level = warn\n", "1: bad key 'Log.Level'");
     expect_error("log.level = \"warn\n", "1: log.level: unterminated or malformed quoted value");
     expect_error("log.level = \"warn\" extra\n", "1: log.level: unterminated or malformed quoted value");
@@ -208,9 +219,24 @@ test_set_int_bool(void **state)
     assert_int_equal(sais_config_set(c, "gateway.lisen", "x", err, sizeof err), -1);
     assert_string_equal(err, "unknown key 'gateway.lisen'");
     assert_int_equal(sais_config_set(c, "bus.hwm", "10k", err, sizeof err), -1);
-    assert_string_equal(err, "bus.hwm: not an integer");
-    assert_int_equal(sais_config_set(c, "bus.hwm", "-5", err, sizeof err), 0);
-    assert_int_equal(sais_config_int(c, "bus.hwm"), -5);
+    assert_string_equal(err, "bus.hwm: '10k' is not an integer");
+    /* every number has a range, refused with the value and the range named */
+    assert_int_equal(sais_config_set(c, "bus.hwm", "-5", err, sizeof err), -1);
+    assert_string_equal(err, "bus.hwm: '-5' is out of range: it takes 1 to 10000000");
+    assert_int_equal(sais_config_int(c, "bus.hwm"), 10000);
+    assert_int_equal(sais_config_set(c, "bus.hwm", "10000000", err, sizeof err), 0);
+    assert_int_equal(sais_config_set(c, "gateway.threads", "0", err, sizeof err), 0);
+    assert_int_equal(sais_config_set(c, "gateway.threads", "257", err, sizeof err), -1);
+    assert_string_equal(err, "gateway.threads: '257' is out of range: it takes 0 to 256");
+    assert_int_equal(sais_config_set(c, "bus.hwm", "yes", err, sizeof err), -1);
+    assert_int_equal(sais_config_set(c, "bus.curve", "maybe", err, sizeof err), -1);
+    assert_string_equal(err, "bus.curve: 'maybe' is not a boolean (true/false, yes/no, on/off, 1/0)");
+    /* each key's own default is inside its range */
+    for (size_t i = 0; sais_config_key_at(i); i++) {
+        const char *k = sais_config_key_at(i);
+        if (sais_config_set(c, k, sais_config_default(k), err, sizeof err) != 0)
+            fail_msg("%s: its default is refused: %s", k, err);
+    }
     assert_int_equal(sais_config_set(c, "city.counties", "a", err, sizeof err), 0);
     assert_false(sais_config_bool(c, "city.counties"));
     static const char *const yes[] = { "true", "YES", "1", "On" };
