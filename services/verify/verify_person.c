@@ -357,10 +357,10 @@ static long medical_month(const Vst__Medical *m)
     return d < 0 ? -1 : sais_month_of(d);
 }
 
-static long medical_newest(const Vst__Person *p)
+static long medical_newest(Vst__Medical *const *meds, size_t n)
 {
     /* sorted by settled_on: the last entry holds the newest month */
-    return p->n_medicals ? medical_month(p->medicals[p->n_medicals - 1]) : -1;
+    return n ? medical_month(meds[n - 1]) : -1;
 }
 
 static int income_cmp(const Vst__Income *a, long month, const char *kind, const char *rid)
@@ -445,14 +445,15 @@ static int medical_cmp(const Vst__Medical *a, const char *settled_on, const char
     return c ? c : strcmp(a->record_id, rid);
 }
 
-static int apply_medical(Vst__Person *p, const Ing__Fact *f, verify_effect_t *eff)
+int verify_medicals_fold(Vst__Medical ***medicals, size_t *n_medicals, const Ing__Fact *f, bool *changed)
 {
+    *changed = false;
     if (!valid_date(f->date))
         return -1;
     long m = sais_month_of(sais_date_parse(f->date, 10));
 
-    for (size_t i = 0; i < p->n_medicals; i++) {
-        const Vst__Medical *e = p->medicals[i];
+    for (size_t i = 0; i < *n_medicals; i++) {
+        const Vst__Medical *e = (*medicals)[i];
         if (strcmp(e->record_id, f->record_id) != 0)
             continue;
         int c = strcmp(e->settled_on, f->date);
@@ -463,7 +464,7 @@ static int apply_medical(Vst__Person *p, const Ing__Fact *f, verify_effect_t *ef
         break;
     }
 
-    long newest = medical_newest(p);
+    long newest = medical_newest(*medicals, *n_medicals);
     if (m > newest)
         newest = m;
     if (m <= newest - VERIFY_KEEP_MONTHS)
@@ -481,27 +482,37 @@ static int apply_medical(Vst__Person *p, const Ing__Fact *f, verify_effect_t *ef
         vst__medical__free_unpacked(e, NULL);
         return -1;
     }
-    for (size_t i = 0; i < p->n_medicals; i++)
-        if (strcmp(p->medicals[i]->record_id, f->record_id) == 0) {
-            vst__medical__free_unpacked(p->medicals[i], NULL);
-            med_remove(p->medicals, &p->n_medicals, i);
+    for (size_t i = 0; i < *n_medicals; i++)
+        if (strcmp((*medicals)[i]->record_id, f->record_id) == 0) {
+            vst__medical__free_unpacked((*medicals)[i], NULL);
+            med_remove(*medicals, n_medicals, i);
             break;
         }
     size_t pos = 0;
-    while (pos < p->n_medicals && medical_cmp(p->medicals[pos], f->date, f->record_id) < 0)
+    while (pos < *n_medicals && medical_cmp((*medicals)[pos], f->date, f->record_id) < 0)
         pos++;
-    if (med_insert(&p->medicals, &p->n_medicals, pos, e) != 0) {
+    if (med_insert(medicals, n_medicals, pos, e) != 0) {
         vst__medical__free_unpacked(e, NULL);
         return -1;
     }
     size_t drop = 0;
-    while (drop < p->n_medicals && medical_month(p->medicals[drop]) <= newest - VERIFY_KEEP_MONTHS)
-        vst__medical__free_unpacked(p->medicals[drop++], NULL);
+    while (drop < *n_medicals && medical_month((*medicals)[drop]) <= newest - VERIFY_KEEP_MONTHS)
+        vst__medical__free_unpacked((*medicals)[drop++], NULL);
     if (drop) {
-        memmove(p->medicals, p->medicals + drop, (p->n_medicals - drop) * sizeof *p->medicals);
-        p->n_medicals -= drop;
+        memmove(*medicals, *medicals + drop, (*n_medicals - drop) * sizeof **medicals);
+        *n_medicals -= drop;
     }
-    eff->changed = eff->picture_changed = true;
+    *changed = true;
+    return 0;
+}
+
+static int apply_medical(Vst__Person *p, const Ing__Fact *f, verify_effect_t *eff)
+{
+    bool changed;
+    if (verify_medicals_fold(&p->medicals, &p->n_medicals, f, &changed) != 0)
+        return -1;
+    if (changed)
+        eff->changed = eff->picture_changed = true;
     return 0;
 }
 

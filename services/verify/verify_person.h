@@ -51,6 +51,12 @@ typedef struct {
     int grade;                /* the grade, for VERIFY_HAPPEN_SEVERE_DISABILITY */
 } verify_effect_t;
 
+/* A medical fact folded into a person's sorted, bounded list of settlements (what
+ * verify_person_apply does for the medical source; verify_medical_packed.c uses it on a list
+ * read from the packed record). *changed: the list differs. -1 on an invalid date or out
+ * of memory (the list is then unchanged, or, out of memory, may have lost the old entry). */
+int verify_medicals_fold(Vst__Medical ***medicals, size_t *n_medicals, const Ing__Fact *f, bool *changed);
+
 /* Zeroes an effect (no allocation). Call once before first use. */
 void verify_effect_init(verify_effect_t *eff);
 

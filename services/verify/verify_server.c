@@ -3,6 +3,7 @@
 #include "verify_person.h"
 #include "verify_picture.h"
 #include "verify_refresh.h"
+#include "verify_medical_packed.h"
 #include "rules.pb-c.h"
 #include "warn.pb-c.h"
 #include "match.pb-c.h"
@@ -257,6 +258,9 @@ typedef struct {
 typedef struct {
     cached_t *slots;
     size_t    cap;
+    /* the people a medical fact was folded into packed (apply_medical_packed), by id number,
+     * same capacity: their next fact in the envelope goes through the cache */
+    char    **packed;
 } person_cache_t;
 
 static int cache_init(person_cache_t *c, size_t nfacts)
@@ -265,16 +269,26 @@ static int cache_init(person_cache_t *c, size_t nfacts)
     while (c->cap < nfacts * 2)
         c->cap *= 2;
     c->slots = calloc(c->cap, sizeof *c->slots);
-    return c->slots ? 0 : -1;
+    c->packed = calloc(c->cap, sizeof *c->packed);
+    if (!c->slots || !c->packed) {
+        free(c->slots);
+        free(c->packed);
+        return -1;
+    }
+    return 0;
 }
 
 static void cache_free(person_cache_t *c)
 {
-    for (size_t i = 0; i < c->cap; i++)
+    for (size_t i = 0; i < c->cap; i++) {
         if (c->slots[i].p)
             verify_person_destroy(&c->slots[i].p);
+        free(c->packed[i]);
+    }
     free(c->slots);
+    free(c->packed);
     c->slots = NULL;
+    c->packed = NULL;
 }
 
 /* The cached slot for `id`, loading the person (or making a new one) on first use. */
@@ -350,9 +364,75 @@ static bool may_raise_event(const Ing__Fact *f)
     return false;
 }
 
+static bool cache_has(const person_cache_t *c, const char *id)
+{
+    size_t i = verify_id_hash(id) & (c->cap - 1);
+    while (c->slots[i].p) {
+        if (strcmp(c->slots[i].p->id_number, id) == 0)
+            return true;
+        i = (i + 1) & (c->cap - 1);
+    }
+    return false;
+}
+
+/* True the first time `id` is asked about in this envelope (noting it), false after: a
+ * person's first medical fact is folded packed, the others in the cache, so that a person
+ * with many settlements in one envelope is not unpacked and packed once per settlement. */
+static bool cache_first_packed(person_cache_t *c, const char *id, bool *oom)
+{
+    size_t i = verify_id_hash(id) & (c->cap - 1);
+    while (c->packed[i]) {
+        if (strcmp(c->packed[i], id) == 0)
+            return false;
+        i = (i + 1) & (c->cap - 1);
+    }
+    c->packed[i] = strdup(id);
+    *oom = c->packed[i] == NULL;
+    return !*oom;
+}
+
+/* A medical fact of a stored person not in the envelope's cache, folded into the packed
+ * record (verify_medical_packed.h): a medical batch is mostly one settlement per person, and
+ * unpacking and repacking the whole person for it was most of the fold. 1: not done here
+ * (a new person, a record not laid out as expected), the caller takes the full path. */
+static int apply_medical_packed(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_dirty_set_t *dirty)
+{
+    MDB_dbi persons = sais_svc_dbi(svc, VERIFY_DB_PERSONS);
+    MDB_val v;
+    int rc = sais_get(txn, persons, f->id_number, strlen(f->id_number), &v);
+    if (rc != 0)
+        return rc == MDB_NOTFOUND ? 1 : rc;
+    Ing__Fact folded = *f;   /* stored without its batch, as apply_fact says below */
+    folded.batch_id = (char *)protobuf_c_empty_string;
+    verify_effect_t eff;
+    verify_effect_init(&eff);
+    uint8_t *out = NULL;
+    size_t outlen = 0;
+    int r = verify_medical_fold_packed(v.mv_data, v.mv_size, &folded, &out, &outlen, &eff);
+    if (r != 0)
+        return r == 1 ? 1 : ENOMEM;
+    if (out)
+        rc = sais_put(txn, persons, f->id_number, strlen(f->id_number), out, outlen);
+    free(out);
+    if (rc == 0 && eff.picture_changed && verify_dirty_add(dirty, eff.new_household_id, f) != 0)
+        rc = ENOMEM;
+    verify_effect_clear(&eff);
+    return rc;
+}
+
 static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_dirty_set_t *dirty,
                       person_cache_t *cache)
 {
+    bool oom = false;
+    /* not over a cached copy, which may hold changes not yet written */
+    if (strcmp(f->source, "medical") == 0 && !cache_has(cache, f->id_number)
+        && cache_first_packed(cache, f->id_number, &oom)) {
+        int r = apply_medical_packed(svc, txn, f, dirty);
+        if (r != 1)
+            return r;
+    }
+    if (oom)
+        return ENOMEM;
     cached_t *slot = NULL;
     int rc = cache_get(svc, txn, cache, f->id_number, &slot);
     if (rc != 0)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "sais_clock.h"
 #include "sais_id.h"
 #include "verify_person.h"
+#include "verify_medical_packed.h"
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
@@ -254,6 +256,144 @@ static void test_order_independence(void **state)
     }
     verify_person_destroy(&ref);
     verify_person_destroy(&ref);   /* idempotent */
+}
+
+
+/* ---- a medical fact folded into the packed record ---------------------------------- */
+
+/* verify_medical_fold_packed against the full path (unpack, verify_person_apply, pack) on
+ * persons built from random subsets of registration, justice, disability, wage, asset and
+ * medical facts, with medical facts of random dates (some beyond the 25-month horizon),
+ * repeated and revised record ids: the same bytes and the same effect every time. */
+static void test_medical_packed_matches_full(void **state)
+{
+    (void) state;
+    const char *A = ID_A;
+    Ing__Fact others[] = {
+        hukou("h1", A, "2020-01-05", "register", "H1", "head", "330326", "13800000001"),
+        hukou("h2", A, "2023-06-01", "update", "H1", "head", "330326", "13800000002"),
+        justice("j1", A, "incarcerated", "2021-01-01"),
+        civil("c1", A, "marriage", "2019-05-01"),
+        disab("d1", A, "C1", 2, "2020-01-01", "active"),
+        hrss("i2", A, "2024-06", "wage", 300000),
+        hrss("i4", A, "2025-06", "pension", 250000),
+        asset("a1", A, "vehicle", 5000000, "2024-01-01"),
+        asset("a8", A, "securities", 700000, "2025-06-30"),
+    };
+    enum { NO = sizeof others / sizeof others[0] };
+    char rids[40][8], dates[40][11];
+    size_t changed_seen = 0, unchanged_seen = 0;
+    for (int round = 0; round < 300; round++) {
+        Vst__Person *p = verify_person_new(A);
+        assert_non_null(p);
+        for (size_t i = 0; i < NO; i++)
+            if (rng() % 2)
+                assert_int_equal(verify_person_apply(p, &others[i], NULL), 0);
+        size_t len;
+        uint8_t *buf = pack(p, &len);
+        verify_person_destroy(&p);
+        for (int k = 0; k < 40; k++) {
+            snprintf(rids[k], sizeof rids[k], "m%d", (int) (rng() % 12));
+            snprintf(dates[k], sizeof dates[k], "%04d-%02d-%02d", 2021 + (int) (rng() % 6),
+                     1 + (int) (rng() % 12), 1 + (int) (rng() % 28));
+            int64_t total = 1000 + (int64_t) (rng() % 5) * 1000;
+            Ing__Fact f = medical(rids[k], A, dates[k], total, total / (1 + (int64_t) (rng() % 3)));
+            f.batch_id = (char *) protobuf_c_empty_string;
+
+            Vst__Person *full = vst__person__unpack(NULL, len, buf);
+            assert_non_null(full);
+            verify_effect_t want = apply_ok(full, f);
+            size_t wlen;
+            uint8_t *wbuf = pack(full, &wlen);
+            vst__person__free_unpacked(full, NULL);
+
+            verify_effect_t got;
+            verify_effect_init(&got);
+            uint8_t *out = NULL;
+            size_t outlen = 0;
+            assert_int_equal(verify_medical_fold_packed(buf, len, &f, &out, &outlen, &got), 0);
+            assert_int_equal(got.changed, want.changed);
+            assert_int_equal(got.picture_changed, want.picture_changed);
+            assert_string_equal(got.old_household_id, want.old_household_id);
+            assert_string_equal(got.new_household_id, want.new_household_id);
+            assert_string_equal(got.new_region, want.new_region);
+            assert_int_equal(got.happenings, 0);
+            if (want.changed) {
+                assert_non_null(out);
+                assert_int_equal(outlen, wlen);
+                assert_memory_equal(out, wbuf, wlen);
+                free(buf);
+                buf = out;
+                len = outlen;
+                changed_seen++;
+            } else {
+                assert_null(out);
+                assert_int_equal(wlen, len);
+                assert_memory_equal(wbuf, buf, len);
+                unchanged_seen++;
+            }
+            free(wbuf);
+            verify_effect_clear(&want);
+            verify_effect_clear(&got);
+        }
+        free(buf);
+    }
+    /* both outcomes were exercised many times */
+    assert_true(changed_seen > 1000 && unchanged_seen > 1000);
+}
+
+/* What the packed path does not take goes back to the caller (1), untouched: a fact
+ * verify_person_apply refuses, and bytes not laid out as protobuf-c packs a person. */
+static void test_medical_packed_declines(void **state)
+{
+    (void) state;
+    Vst__Person *p = verify_person_new(ID_A);
+    assert_non_null(p);
+    Ing__Fact m = medical("m1", ID_A, "2025-03-10", 5000, 2000);
+    assert_int_equal(verify_person_apply(p, &m, NULL), 0);
+    Ing__Fact a = asset("a1", ID_A, "vehicle", 5000000, "2024-01-01");
+    assert_int_equal(verify_person_apply(p, &a, NULL), 0);
+    size_t len;
+    uint8_t *buf = pack(p, &len);
+    verify_person_destroy(&p);
+
+    verify_effect_t eff;
+    verify_effect_init(&eff);
+    uint8_t *out = (uint8_t *) "x";
+    size_t outlen = 7;
+    Ing__Fact bad = medical("m2", ID_A, "2025-02-30", 5000, 2000);
+    assert_int_equal(verify_medical_fold_packed(buf, len, &bad, &out, &outlen, &eff), 1);
+    assert_null(out);
+    Ing__Fact f = medical("m2", ID_A, "2025-04-01", 5000, 2000);
+    f.record_id = (char *) "";
+    assert_int_equal(verify_medical_fold_packed(buf, len, &f, &out, &outlen, &eff), 1);
+    f.record_id = (char *) "m2";
+    for (size_t cut = 1; cut < len; cut++) {   /* every truncation: declined or folded, never read past */
+        int r = verify_medical_fold_packed(buf, cut, &f, &out, &outlen, &eff);
+        assert_true(r == 0 || r == 1);
+        free(out);
+    }
+    /* the asset (field 24) moved before the settlement (field 23): out of order */
+    size_t apos = 0;
+    while (apos < len && buf[apos] != 0xC2)   /* tag of field 24, wire type 2: 0xC2 0x01 */
+        apos++;
+    assert_true(apos < len);
+    uint8_t *swapped = malloc(len);
+    assert_non_null(swapped);
+    size_t mpos = 0;
+    while (buf[mpos] != 0xBA)                  /* tag of field 23: 0xBA 0x01 */
+        mpos++;
+    memcpy(swapped, buf, mpos);
+    memcpy(swapped + mpos, buf + apos, len - apos);
+    memcpy(swapped + mpos + (len - apos), buf + mpos, apos - mpos);
+    assert_int_equal(verify_medical_fold_packed(swapped, len, &f, &out, &outlen, &eff), 1);
+    assert_int_equal(verify_medical_fold_packed(buf, len, &f, &out, &outlen, &eff), 0);
+    assert_non_null(out);
+    assert_true(eff.changed);
+    free(out);
+    verify_effect_clear(&eff);
+    free(swapped);
+    free(buf);
 }
 
 /* ---- hukou ------------------------------------------------------------------------- */
@@ -576,6 +716,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_independence),
+        cmocka_unit_test(test_medical_packed_matches_full),
+        cmocka_unit_test(test_medical_packed_declines),
         cmocka_unit_test(test_hukou_move_between_households),
         cmocka_unit_test(test_hukou_out_of_order),
         cmocka_unit_test(test_justice_out_of_order),
