@@ -16,13 +16,13 @@ static int backfill_fn(MDB_txn *txn, void *vctx)
 {
     backfill_t *b = vctx;
     MDB_dbi pdbi = sais_store_dbi(b->store, b->primary), idbi = sais_store_dbi(b->store, b->index);
-    MDB_stat ps, is;
-    int rc = mdb_stat(txn, idbi, &is);
+    size_t primary, indexed;
+    int rc = sais_entries(txn, idbi, &indexed);
     if (rc == 0)
-        rc = mdb_stat(txn, pdbi, &ps);
+        rc = sais_entries(txn, pdbi, &primary);
     if (rc != 0)
         return rc;
-    if (is.ms_entries > 0 || ps.ms_entries == 0)
+    if (indexed > 0 || primary == 0)
         return SAIS_TXN_ABORT;
     b->built = b->skipped = 0; /* a MAP_FULL retry starts again */
     MDB_cursor *cur;

@@ -250,10 +250,10 @@ static int put_cb(MDB_txn *txn, void *arg)
     MDB_dbi dbi = sais_store_dbi(c->store, GW_KEYS_DBI);
     c->existed = false;
     if (c->only_if_empty) {
-        MDB_stat st;
-        int rc = mdb_stat(txn, dbi, &st);
+        size_t keys;
+        int rc = sais_entries(txn, dbi, &keys);
         if (rc != 0) return rc;
-        if (st.ms_entries > 0) {
+        if (keys > 0) {
             c->existed = true;
             return SAIS_TXN_ABORT;
         }

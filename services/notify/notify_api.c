@@ -194,10 +194,10 @@ int notify_api_webhook_create(sais_svc_t *svc, MDB_txn *txn, const Sais__Request
         goto done;
     }
 
-    MDB_stat ms;
-    if ((rc = mdb_stat(txn, st->ob.hooks, &ms)))
+    size_t hooks;
+    if ((rc = sais_entries(txn, st->ob.hooks, &hooks)))
         goto done;
-    if (ms.ms_entries >= NOTIFY_WEBHOOKS_MAX) {
+    if (hooks >= NOTIFY_WEBHOOKS_MAX) {
         rc = sais_reply_problem(reply, 409, "too_many_webhooks", "there are %d webhooks already, the most notify keeps",
                                 NOTIFY_WEBHOOKS_MAX);
         goto done;

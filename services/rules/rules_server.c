@@ -235,10 +235,10 @@ static int redecide_pending_fn(MDB_txn *txn, void *vctx)
     if (rc != MDB_NOTFOUND)
         return rc;
     /* No digest: a new store, or one kept before digests were. Pictures say which. */
-    MDB_stat ms;
-    if ((rc = mdb_stat(txn, sais_svc_dbi(c->svc, RULES_DB_PICTURES), &ms)) != 0)
+    size_t pictures;
+    if ((rc = sais_entries(txn, sais_svc_dbi(c->svc, RULES_DB_PICTURES), &pictures)) != 0)
         return rc;
-    c->seen = ms.ms_entries == 0 ? CAT_FIRST : CAT_UNKNOWN;
+    c->seen = pictures == 0 ? CAT_FIRST : CAT_UNKNOWN;
     return 0;
 }
 
