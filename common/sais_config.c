@@ -32,7 +32,8 @@ static const s_entry_t s_table[] = {
     { "clock.now", "", T_STR, "pin the clock to this RFC 3339 instant; empty = real time", 0, 0 },
 
     { "gateway.listen", "127.0.0.1:8080", T_STR, "HTTP listen address host:port", 0, 0 },
-    { "gateway.threads", "0", T_INT, "HTTP worker threads polling connections; 0 = a thread per connection", 0, 256 },
+    { "gateway.threads", "2", T_INT, "HTTP threads polling connections; 0 = a thread per connection", 0, 256 },
+    { "gateway.workers", "64", T_INT, "with gateway.threads > 0: threads for the steps that wait on a service (the most such requests in progress at once)", 1, 1024 },
     { "gateway.max_body_mb", "2048", T_INT, "largest request body accepted (feed uploads), MiB", 1, 1048576 },
     { "gateway.max_json_kb", "1024", T_INT, "largest JSON request body accepted, KiB", 1, 1048576 },
     { "gateway.conn_timeout_s", "30", T_INT, "idle HTTP connection timeout, seconds", 1, 86400 },

@@ -142,6 +142,43 @@ int gw_audit_append(sais_store_t *store, const gw_audit_in_t *e, uint64_t *seq)
     return 0;
 }
 
+typedef struct {
+    append_ctx_t *c;
+    size_t        n;
+} many_ctx_t;
+
+static int append_many_cb(MDB_txn *txn, void *arg)
+{
+    many_ctx_t *m = arg;
+    for (size_t i = 0; i < m->n; i++) {
+        int rc = append_cb(txn, &m->c[i]);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+int gw_audit_append_many(sais_store_t *store, const gw_audit_in_t *const *e, size_t n)
+{
+    if (n == 0) return 0;
+    append_ctx_t *c = calloc(n, sizeof *c);
+    if (!c) return -1;
+    char at[21];
+    sais_time_format(sais_clock_now(), at);
+    for (size_t i = 0; i < n; i++) {
+        c[i].store = store;
+        c[i].in = e[i];
+        memcpy(c[i].at, at, sizeof at);
+    }
+    many_ctx_t m = {c, n};
+    int rc = sais_store_write_grouped(store, append_many_cb, &m);
+    free(c);
+    if (rc != 0) {
+        sais_error("gateway: audit append of %zu entries failed (%d)", n, rc);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- verify */
 
 /* Recomputes one entry. 0 and its hash in out, or -1 with the reason. */

@@ -32,6 +32,9 @@ typedef struct {
 
 /* Appends one entry (durably: the commit is synced). 0 and *seq (may be NULL), or -1. */
 int gw_audit_append(sais_store_t *store, const gw_audit_in_t *e, uint64_t *seq);
+/* Appends n entries in that order, in one synced commit (shared with other appenders' group).
+ * 0 (all written) or -1 (none). */
+int gw_audit_append_many(sais_store_t *store, const gw_audit_in_t *const *e, size_t n);
 
 /* Walks the chain inside a read txn. 0 intact, 1 broken, -1 read failure; report says which
  * (the first broken link or missing seq). */

@@ -65,9 +65,11 @@ void gw_resp_from_reply(gw_resp_t *r, const char *service, const Sais__Reply *re
     gw_resp_copy(r, rep->status, ct, rep->body.data, rep->body.len);
 }
 
-int gw_forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
-               const gw_params_t *params, const void *body, size_t len, int timeout_ms,
-               Sais__Reply **reply)
+/* gw_forward; with `now`, only through gw->call_local, and 1 (nothing done) when that
+ * cannot answer. */
+static int forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
+                   const gw_params_t *params, const void *body, size_t len, int timeout_ms,
+                   bool now, Sais__Reply **reply)
 {
     Sais__Caller caller = SAIS__CALLER__INIT;
     char *regions[GW_KEY_MAX_REGIONS], *sources[GW_KEY_MAX_SOURCES];
@@ -108,7 +110,18 @@ int gw_forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
     }
 
     *reply = NULL;
-    int rc = gw->call(gw->call_cls, service, &req, timeout_ms, reply);
+    int rc;
+    if (now) {
+        rc = gw->call_local ? gw->call_local(gw->call_cls, service, &req, timeout_ms, reply)
+                            : SAIS_LOCAL_NO;
+        if (rc == SAIS_LOCAL_NO) {
+            if (*reply) sais__reply__free_unpacked(*reply, NULL);
+            *reply = NULL;
+            return 1;
+        }
+    } else {
+        rc = gw->call(gw->call_cls, service, &req, timeout_ms, reply);
+    }
     if (rc == SAIS_CALL_OK && *reply && (*reply)->status == 501) {
         sais__reply__free_unpacked(*reply, NULL);
         *reply = NULL;
@@ -130,6 +143,13 @@ int gw_forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
         gw_problem(&rq->resp, 503, "service_unavailable", "service %s is down or unreachable",
                    service);
     return -1;
+}
+
+int gw_forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
+               const gw_params_t *params, const void *body, size_t len, int timeout_ms,
+               Sais__Reply **reply)
+{
+    return forward(gw, rq, service, method, params, body, len, timeout_ms, false, reply);
 }
 
 /* ---- head: everything decided from the request line and headers */
@@ -242,7 +262,8 @@ static void head_stream(gw_t *gw, gw_req_t *rq)
                          "bad_batch_id", "1 to 64 characters of A-Z a-z 0-9 . _ : -");
         return;
     }
-    gw_feed_begin(gw, rq, fmt);
+    snprintf(rq->feed.format, sizeof rq->feed.format, "%s", fmt);
+    if (!gw->async) gw_feed_begin(gw, rq);   /* else the server parks it on a worker */
 }
 
 void gw_dispatch_head(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
@@ -368,6 +389,11 @@ static int check_json(gw_req_t *rq)
     return 0;
 }
 
+static int route_timeout(const gw_t *gw, const gw_route_t *r)
+{
+    return (r->flags & GW_F_LONG) ? gw->long_timeout_ms : gw->timeout_ms;
+}
+
 void gw_dispatch_end(gw_t *gw, gw_req_t *rq)
 {
     if (rq->resp.ready) return;
@@ -385,28 +411,60 @@ void gw_dispatch_end(gw_t *gw, gw_req_t *rq)
     }
     Sais__Reply *rep = NULL;
     if (gw_forward(gw, rq, r->service, r->rpc, &rq->params, rq->body, rq->len,
-                   (r->flags & GW_F_LONG) ? gw->long_timeout_ms : gw->timeout_ms, &rep) != 0)
+                   route_timeout(gw, r), &rep) != 0)
         return;
     gw_resp_from_reply(&rq->resp, r->service, rep);
     sais__reply__free_unpacked(rep, NULL);
 }
 
-void gw_dispatch_audit(gw_t *gw, gw_req_t *rq)
+bool gw_dispatch_end_now(gw_t *gw, gw_req_t *rq)
+{
+    if (rq->resp.ready) return true;
+    const gw_route_t *r = rq->match.route;
+    /* only bodiless reads: a body is checked and parsed first, and no write is answered
+     * without waiting for its commit */
+    if (!r->service || (r->flags & (GW_F_STREAM | GW_F_JSON | GW_F_WRITE)) || rq->len > 0)
+        return false;
+    Sais__Reply *rep = NULL;
+    int rc = forward(gw, rq, r->service, r->rpc, &rq->params, NULL, 0, route_timeout(gw, r),
+                     true, &rep);
+    if (rc == 1) return false;
+    if (rc == 0) {
+        gw_resp_from_reply(&rq->resp, r->service, rep);
+        sais__reply__free_unpacked(rep, NULL);
+    }
+    return true;
+}
+
+bool gw_audit_entry(const gw_req_t *rq, gw_audit_in_t *e, char action[160])
 {
     int st = rq->resp.status;
     bool audited = st == 401 || st == 403 ||
                    (rq->matched && (rq->match.route->flags & (GW_F_AUDIT | GW_F_WRITE)));
-    if (!audited) return;
-    char action[160];
-    gw_req_action(rq, action, sizeof action);
-    gw_audit_in_t e = {
+    if (!audited) return false;
+    gw_req_action(rq, action, 160);
+    *e = (gw_audit_in_t){
         .actor = rq->authed ? rq->key.id : "-",
         .role = rq->authed ? rq->key.role : "-",
         .action = action,
         .subject = rq->subject,
         .status = st,
     };
-    if (gw_audit_append(gw->store, &e, NULL) != 0)
-        gw_problem(&rq->resp, 503, "audit_unavailable",
-                   "the audit trail cannot be written, so the answer is withheld");
+    return true;
+}
+
+void gw_dispatch_audit(gw_t *gw, gw_req_t *rq)
+{
+    if (rq->audited) return;
+    rq->audited = true;
+    char action[160];
+    gw_audit_in_t e;
+    if (!gw_audit_entry(rq, &e, action)) return;
+    if (gw_audit_append(gw->store, &e, NULL) != 0) gw_audit_withhold(rq);
+}
+
+void gw_audit_withhold(gw_req_t *rq)
+{
+    gw_problem(&rq->resp, 503, "audit_unavailable",
+               "the audit trail cannot be written, so the answer is withheld");
 }

@@ -48,14 +48,14 @@ static int session_call(gw_t *gw, gw_req_t *rq, const char *method, const void *
     return 0;
 }
 
-int gw_feed_begin(gw_t *gw, gw_req_t *rq, const char *format)
+int gw_feed_begin(gw_t *gw, gw_req_t *rq)
 {
     gw_params_t p = {.n = 0};
     const char *source = gw_params_get(&rq->params, "source");
     const char *batch = gw_params_get(&rq->params, "batch_id");
     if (gw_params_add(&p, "source", source ? source : "") != 0 ||
         gw_params_add(&p, "batch_id", batch ? batch : "") != 0 ||
-        gw_params_add(&p, "format", format) != 0) {
+        gw_params_add(&p, "format", rq->feed.format) != 0) {
         gw_params_free(&p);
         gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
         return -1;
@@ -98,6 +98,19 @@ static int flush(gw_t *gw, gw_req_t *rq)
     return 0;
 }
 
+int gw_feed_flush(gw_t *gw, gw_req_t *rq)
+{
+    if (!rq->feed.open) return -1;
+    return rq->feed.len > 0 ? flush(gw, rq) : 0;
+}
+
+size_t gw_feed_room(const gw_req_t *rq)
+{
+    return GW_FEED_CHUNK - rq->feed.len;
+}
+
+/* A full buffer is sent when more bytes come, not when it fills: so the caller can fill it
+ * without waiting and choose where the wait happens (gw_feed_flush). */
 int gw_feed_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
 {
     if (!rq->feed.open) return -1;
@@ -110,13 +123,13 @@ int gw_feed_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
         }
     }
     while (n > 0) {
+        if (rq->feed.len == GW_FEED_CHUNK && flush(gw, rq) != 0) return -1;
         size_t take = GW_FEED_CHUNK - rq->feed.len;
         if (take > n) take = n;
         memcpy(rq->feed.buf + rq->feed.len, data, take);
         rq->feed.len += take;
         data += take;
         n -= take;
-        if (rq->feed.len == GW_FEED_CHUNK && flush(gw, rq) != 0) return -1;
     }
     return 0;
 }

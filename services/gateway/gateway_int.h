@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "envelope.pb-c.h"
+#include "gateway_audit.h"
 #include "gateway_http.h"
 #include "gateway_keys.h"
 #include "gateway_problem.h"
@@ -31,16 +32,24 @@ typedef int (*gw_call_fn)(void *cls, const char *service, Sais__Request *req, in
                           Sais__Reply **reply);
 
 typedef struct gw_metrics_t gw_metrics_t;
+typedef struct gw_async_t gw_async_t;
 
 typedef struct gw_t {
     sais_store_t      *store;
     gw_call_fn         call;
     void              *call_cls;
+    /* The same call answered on this thread without waiting (a READ_ANY of a service in this
+     * process), or SAIS_LOCAL_NO; NULL when there is no such path. */
+    gw_call_fn         call_local;
+    /* Set when the HTTP threads poll many connections (gateway.threads > 0): then nothing
+     * that waits runs on them; a step that waits is parked on gateway_async's workers. */
+    gw_async_t        *async;
     gw_metrics_t      *metrics;
     struct MHD_Daemon *mhd;
     /* settings (gateway.*) */
     char               listen[256];
     unsigned           threads;          /* 0: a thread per connection */
+    unsigned           workers;          /* gateway_async's workers, when threads > 0 */
     uint64_t           max_body;         /* bytes, feed uploads */
     size_t             max_json;         /* bytes, JSON bodies */
     unsigned           conn_timeout_s;
@@ -55,7 +64,8 @@ typedef struct gw_t {
 
 typedef struct {
     char     session[128];
-    char    *buf;          /* pending bytes, up to GW_FEED_CHUNK */
+    char     format[8];    /* "ndjson" | "csv": set by the head, for feed.begin */
+    char    *buf;          /* pending bytes, up to GW_FEED_CHUNK; sent when full and more come */
     size_t   len;
     uint64_t total;
     bool     open;         /* begun and neither ended nor failed */
@@ -93,6 +103,11 @@ typedef struct gw_req_t {
     uint64_t     limit;           /* body limit for this route */
     gw_feed_t    feed;
     gw_resp_t    resp;
+    /* the server's own (gateway_server.c) */
+    bool         audited;         /* gw_dispatch_audit has run */
+    bool         refuse_early;    /* a refusal may be sent before the body (see the server) */
+    int          parked;          /* where the request waits on gateway_async (GW_PARK_*) */
+    void        *conn;            /* the HTTP connection, while parked */
 } gw_req_t;
 
 gw_req_t *gw_req_new(const char *raw_uri);
@@ -102,7 +117,33 @@ void gw_req_destroy(gw_req_t **rq_p);
 void gw_dispatch_head(gw_t *gw, gw_req_t *rq, const gw_headers_t *h);
 void gw_dispatch_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
 void gw_dispatch_end(gw_t *gw, gw_req_t *rq);
+/* gw_dispatch_end when it can answer without waiting: a read of a service in this process,
+ * answered on this thread. false (nothing done) when the answer needs a wait. */
+bool gw_dispatch_end_now(gw_t *gw, gw_req_t *rq);
 void gw_dispatch_audit(gw_t *gw, gw_req_t *rq);
+/* The request's audit entry, if it has one: true and *e (pointing into rq and action). */
+bool gw_audit_entry(const gw_req_t *rq, gw_audit_in_t *e, char action[160]);
+/* The answer when its audit entry could not be written: a 503, nothing of the data. */
+void gw_audit_withhold(gw_req_t *rq);
+
+/* ---- gateway_async.c: where the polling threads' requests wait. A parked request's
+ * connection is suspended; when its step has run, `resume` is called with it (from the
+ * worker or audit thread) and must be the last thing that touches it there. */
+typedef void (*gw_job_fn)(gw_t *gw, gw_req_t *rq);
+typedef void (*gw_resume_fn)(gw_req_t *rq);
+/* `workers` threads for steps that wait on a service, one for the audit chain. NULL on
+ * failure. */
+gw_async_t *gw_async_new(gw_t *gw, unsigned workers, gw_resume_fn resume);
+/* Runs fn(gw, rq) on a worker, then resume(rq) (unless rq->conn is NULL: a request nobody
+ * waits for, which fn frees). -1 when it cannot be queued (stopping, out of memory). */
+int gw_async_job(gw_async_t *a, gw_req_t *rq, gw_job_fn fn);
+/* Appends rq's audit entry on the audit thread, gathered with the others waiting (one synced
+ * commit for all), sets rq->audited (a 503 answer if the append failed), then resume(rq). */
+int gw_async_audit(gw_async_t *a, gw_req_t *rq);
+/* Runs what is queued, then stops the threads; later steps are refused. */
+void gw_async_stop(gw_async_t *a);
+/* gw_async_stop, then frees. */
+void gw_async_destroy(gw_async_t **a_p);
 /* The route pattern for logs, metrics and audit: "GET /v1/persons/{id_number}". */
 void gw_req_action(const gw_req_t *rq, char *out, size_t len);
 
@@ -116,8 +157,15 @@ int gw_forward(gw_t *gw, gw_req_t *rq, const char *service, const char *method,
 void gw_resp_from_reply(gw_resp_t *r, const char *service, const Sais__Reply *rep);
 
 /* ---- the streamed feed upload (gateway_feed.c). Each returns 0, or -1 with rq->resp set. */
-int  gw_feed_begin(gw_t *gw, gw_req_t *rq, const char *format);
+/* Opens the batch with ingest in rq->feed.format (set by gw_dispatch_head, which calls this
+ * itself unless gw->async is set). */
+int  gw_feed_begin(gw_t *gw, gw_req_t *rq);
+/* Buffers n bytes; a full buffer is sent first (which waits for ingest). With room for n
+ * bytes it never waits: gw_feed_room says how many that is. */
 int  gw_feed_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
+size_t gw_feed_room(const gw_req_t *rq);
+/* Sends a full buffer now. */
+int  gw_feed_flush(gw_t *gw, gw_req_t *rq);
 void gw_feed_end(gw_t *gw, gw_req_t *rq);
 /* Tells ingest a begun upload will not finish (client gone); best effort. */
 void gw_feed_abandon(gw_t *gw, gw_req_t *rq);

@@ -1,11 +1,15 @@
 /* gateway_server — the gateway as a service on the runtime, and its libmicrohttpd daemon.
  *
  * libmicrohttpd runs in poll mode (DESIGN.md: epoll mode stalls at 128/256/384 connections
- * per thread): a thread per connection by default (gateway.threads = 0), so that a slow
- * answer — a simulation, a 1 MiB feed chunk — holds up only its own connection; or a pool of
- * gateway.threads threads. Each HTTP thread calls services itself through the runtime's
- * thread-safe client and writes keys and audit entries through the store (LMDB serialises
- * writers).
+ * per thread), in one of two ways:
+ *   - gateway.threads > 0 (the default, 2): that many threads poll every connection and
+ *     never wait on one. A read that a service in this process answers on the caller's
+ *     thread (sais_local_call) is answered there; whatever else waits — a call to a service,
+ *     a feed chunk, the audit entry's synced commit — is parked on gateway_async with the
+ *     connection suspended, and the handler is called again when it is done. Audit entries
+ *     of the reads answered here are committed together, many to one sync.
+ *   - gateway.threads = 0: a thread per connection, which waits for each step itself.
+ * Either way keys and audit entries go through the store (LMDB serialises writers).
  *
  * Responses are queued on the handler's second call or later, never the first, so that
  * keep-alive connections stay open — except to refuse a body before it is sent (401, 413,
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "sais_client.h"
+#include "sais_clock.h"
 #include "sais_config.h"
 #include "sais_log.h"
 
@@ -40,6 +45,7 @@ static void load_settings(gw_t *gw, const sais_config_t *cfg)
     snprintf(gw->listen, sizeof gw->listen, "%s", listen && *listen ? listen : "127.0.0.1:8080");
     /* the config refuses a value outside its key's range when it is read (sais_config.c) */
     gw->threads = (unsigned)sais_config_int(cfg, "gateway.threads");
+    gw->workers = (unsigned)sais_config_int(cfg, "gateway.workers");
     gw->max_body = (uint64_t)sais_config_int(cfg, "gateway.max_body_mb") * 1024 * 1024;
     gw->max_json = (size_t)sais_config_int(cfg, "gateway.max_json_kb") * 1024;
     gw->conn_timeout_s = (unsigned)sais_config_int(cfg, "gateway.conn_timeout_s");
@@ -113,9 +119,62 @@ static const char *header(struct MHD_Connection *c, const char *name)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result queue(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq)
+/* ---- parking (gw->async): a step that waits runs on gateway_async, the connection
+ * suspended meanwhile; libmicrohttpd calls on_request again once it is resumed. */
+
+enum { PARK_NONE, PARK_HEAD, PARK_DATA, PARK_END, PARK_AUDIT, PARK_CLOSE };
+
+static void resume(gw_req_t *rq)
 {
+    struct MHD_Connection *c = rq->conn;
+    rq->conn = NULL;
+    MHD_resume_connection(c);
+}
+
+static void job_begin(gw_t *gw, gw_req_t *rq) { gw_feed_begin(gw, rq); }
+
+static void job_flush(gw_t *gw, gw_req_t *rq)
+{
+    if (gw_feed_flush(gw, rq) != 0 && !rq->resp.ready)
+        gw_problem(&rq->resp, 503, "service_unavailable", "the upload was not opened");
+}
+
+/* The answer and its audit entry, so the request leaves the worker ready to send. */
+static void job_end(gw_t *gw, gw_req_t *rq)
+{
+    if (!rq->resp.ready) gw_dispatch_end(gw, rq);
     gw_dispatch_audit(gw, rq);
+}
+
+static void job_abandon(gw_t *gw, gw_req_t *rq)
+{
+    gw_feed_abandon(gw, rq);
+    gw_req_destroy(&rq);
+}
+
+/* Suspends the connection and queues the step; on_request is called again when it has run.
+ * (Suspended first, so a quick step cannot resume what is not yet suspended.) When the step
+ * cannot be queued it runs here. */
+static enum MHD_Result park(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq, int where,
+                            gw_job_fn fn)
+{
+    rq->parked = where;
+    rq->conn = c;
+    MHD_suspend_connection(c);
+    if ((fn ? gw_async_job(gw->async, rq, fn) : gw_async_audit(gw->async, rq)) == 0)
+        return MHD_YES;
+    sais_warn("gateway: cannot park a request (stopping or out of memory); it waits here");
+    if (fn) fn(gw, rq);
+    else gw_dispatch_audit(gw, rq);
+    resume(rq);
+    return MHD_YES;
+}
+
+/* ---- answering */
+
+/* Sends rq->resp, audited already. */
+static enum MHD_Result send_answer(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq)
+{
     gw_resp_t *r = &rq->resp;
     struct MHD_Response *resp;
     if (r->fd >= 0) {
@@ -146,9 +205,26 @@ fail:
     return MHD_NO;
 }
 
-/* Closes the connection without an answer (the only way out in the middle of a body). */
-static enum MHD_Result give_up(gw_t *gw, gw_req_t *rq)
+/* Whether the request's audit entry is still to be written and must be parked for it. */
+static bool audit_to_park(const gw_t *gw, const gw_req_t *rq)
 {
+    char action[160];
+    gw_audit_in_t e;
+    return !rq->audited && gw->async && gw_audit_entry(rq, &e, action);
+}
+
+/* The audit entry first (parked, when polling), then the answer. */
+static enum MHD_Result queue(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq)
+{
+    if (audit_to_park(gw, rq)) return park(gw, c, rq, PARK_AUDIT, NULL);
+    gw_dispatch_audit(gw, rq);
+    return send_answer(gw, c, rq);
+}
+
+/* Closes the connection without an answer (the only way out in the middle of a body). */
+static enum MHD_Result give_up(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq)
+{
+    if (audit_to_park(gw, rq)) return park(gw, c, rq, PARK_CLOSE, NULL);
     gw_dispatch_audit(gw, rq);
     char action[160];
     gw_req_action(rq, action, sizeof action);
@@ -159,6 +235,40 @@ static enum MHD_Result give_up(gw_t *gw, gw_req_t *rq)
                        gw_now_us() - rq->t0_us);
     rq->stage = 2;
     return MHD_NO;
+}
+
+static bool feed_to_begin(const gw_req_t *rq)
+{
+    return !rq->resp.ready && rq->matched && (rq->match.route->flags & GW_F_STREAM) &&
+           !rq->feed.open && rq->feed.format[0];
+}
+
+/* A piece of body. With gw->async a feed's bytes are taken only while its buffer has room,
+ * the rest left with libmicrohttpd (which holds back the socket) while the full buffer goes
+ * to ingest on a worker. */
+static enum MHD_Result body_piece(gw_t *gw, struct MHD_Connection *c, gw_req_t *rq,
+                                  const char *data, size_t *size)
+{
+    size_t n = *size;
+    if (!rq->resp.ready) {
+        if (gw->async && rq->feed.open) {
+            size_t room = gw_feed_room(rq);
+            if (room == 0) return park(gw, c, rq, PARK_DATA, job_flush);
+            size_t take = n < room ? n : room;
+            *size = n - take;
+            gw_dispatch_data(gw, rq, data, take);
+            return MHD_YES;
+        }
+        *size = 0;
+        gw_dispatch_data(gw, rq, data, n);
+        return MHD_YES;
+    }
+    /* answer decided: drop the rest of the body, and answer when it is all in — unless it runs
+     * far past the limit, where the connection is closed without an answer */
+    *size = 0;
+    rq->drained += n;
+    if (rq->received + rq->drained > rq->limit + GW_DRAIN_MAX) return give_up(gw, c, rq);
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -175,10 +285,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = rq;
     }
     sais_log_set_service("gateway");
+    int parked = rq->parked;
+    rq->parked = PARK_NONE;
+    if (parked == PARK_CLOSE) return give_up(gw, c, rq);
+    if (parked == PARK_AUDIT) return send_answer(gw, c, rq);
     if (rq->stage == 2) {
         *upload_data_size = 0;   /* answered already: the rest of the body is dropped */
         return MHD_YES;
     }
+    bool head_call = rq->stage == 0 || parked == PARK_HEAD;
     if (rq->stage == 0) {
         snprintf(rq->method, sizeof rq->method, "%s", method);
         const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -192,30 +307,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             .content_length = cl ? strtoll(cl, NULL, 10) : -1,
         };
         h.has_body = (cl && h.content_length > 0) || te != NULL;
-        gw_dispatch_head(gw, rq, &h);
         /* libmicrohttpd takes a response before the body or after all of it, not in the
-         * middle. Refusing a body now: a client waiting for "100 Continue" never sends it, and
-         * one of unknown or large size is cut off; a small one is read and dropped, so the
-         * client is not reset before it reads the answer. */
-        if (rq->resp.ready && h.has_body &&
-            (expect || h.content_length < 0 || h.content_length > GW_DRAIN_MAX))
-            return queue(gw, c, rq);
+         * middle. Refusing a body before it comes: a client waiting for "100 Continue" never
+         * sends it, and one of unknown or large size is cut off; a small one is read and
+         * dropped, so the client is not reset before it reads the answer. */
+        rq->refuse_early = h.has_body &&
+                           (expect || h.content_length < 0 || h.content_length > GW_DRAIN_MAX);
+        gw_dispatch_head(gw, rq, &h);
+        if (gw->async && feed_to_begin(rq)) return park(gw, c, rq, PARK_HEAD, job_begin);
+    }
+    if (head_call) {
+        /* the call for the headers (one parked there is called again as such) */
+        if (rq->resp.ready && rq->refuse_early) return queue(gw, c, rq);
         return MHD_YES;
     }
-    if (*upload_data_size > 0) {
-        size_t n = *upload_data_size;
-        *upload_data_size = 0;
-        if (!rq->resp.ready) {
-            gw_dispatch_data(gw, rq, upload_data, n);
-            return MHD_YES;
-        }
-        /* answer decided: drop the rest of the body, and answer when it is all in — unless
-         * it runs far past the limit, where the connection is closed without an answer */
-        rq->drained += n;
-        if (rq->received + rq->drained > rq->limit + GW_DRAIN_MAX) return give_up(gw, rq);
-        return MHD_YES;
+    if (*upload_data_size > 0) return body_piece(gw, c, rq, upload_data, upload_data_size);
+    if (!rq->resp.ready) {
+        if (!gw->async) gw_dispatch_end(gw, rq);
+        else if (!gw_dispatch_end_now(gw, rq)) return park(gw, c, rq, PARK_END, job_end);
     }
-    if (!rq->resp.ready) gw_dispatch_end(gw, rq);
     return queue(gw, c, rq);
 }
 
@@ -227,9 +337,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     gw_req_t *rq = *con_cls;
     if (!rq) return;
-    if (rq->feed.open) gw_feed_abandon(gw, rq);   /* the partner went away mid-upload */
-    gw_req_destroy(&rq);
     *con_cls = NULL;
+    if (rq->feed.open) {   /* the partner went away mid-upload */
+        if (gw->async && gw_async_job(gw->async, rq, job_abandon) == 0) return;
+        gw_feed_abandon(gw, rq);
+    }
+    gw_req_destroy(&rq);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -251,6 +364,14 @@ static int client_call(void *cls, const char *service, Sais__Request *req, int t
     return sais_client_call(cls, service, req, timeout_ms, reply);
 }
 
+static int local_call(void *cls, const char *service, Sais__Request *req, int timeout_ms,
+                      Sais__Reply **reply)
+{
+    (void)cls;
+    req->deadline_ms = sais_clock_ms() + timeout_ms;
+    return sais_local_call(service, req, reply);
+}
+
 static int daemon_start(gw_t *gw, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
@@ -259,6 +380,7 @@ static int daemon_start(gw_t *gw, char *err, size_t errlen)
     if (parse_listen(gw->listen, &ss, &v6, err, errlen) != 0) return -1;
     unsigned flags = MHD_USE_ERROR_LOG | MHD_USE_POLL | MHD_USE_INTERNAL_POLLING_THREAD;
     if (gw->threads == 0) flags |= MHD_USE_THREAD_PER_CONNECTION;
+    else flags |= MHD_ALLOW_SUSPEND_RESUME;
     if (v6) flags |= MHD_USE_IPv6;
     /* the pool size only when there is a pool: libmicrohttpd warns about a zero one */
     struct MHD_OptionItem ops[] = {
@@ -289,7 +411,11 @@ static void gw_free(gw_t **gw_p)
 {
     gw_t *gw = *gw_p;
     if (!gw) return;
+    /* the parked requests are finished and resumed before libmicrohttpd stops; a request
+     * that comes meanwhile waits on its own thread (gw_async_job refuses it) */
+    if (gw->async) gw_async_stop(gw->async);
     if (gw->mhd) MHD_stop_daemon(gw->mhd);
+    gw_async_destroy(&gw->async);
     gw_metrics_destroy(&gw->metrics);
     free(gw);
     *gw_p = NULL;
@@ -321,12 +447,25 @@ static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
         gw_free(&gw);
         return -1;
     }
+    if (gw->threads > 0) {
+        gw->call_local = local_call;
+        gw->async = gw_async_new(gw, gw->workers, resume);
+        if (!gw->async) {
+            snprintf(err, errlen, "gateway: cannot start %u workers", gw->workers);
+            gw_free(&gw);
+            return -1;
+        }
+    }
     if (daemon_start(gw, err, errlen) != 0) {
         gw_free(&gw);
         return -1;
     }
-    sais_info("gateway: listening on %s (port %u), %s", gw->listen, gw->port,
-              gw->threads ? "thread pool" : "a thread per connection");
+    if (gw->threads)
+        sais_info("gateway: listening on %s (port %u), %u polling threads, %u workers",
+                  gw->listen, gw->port, gw->threads, gw->workers);
+    else
+        sais_info("gateway: listening on %s (port %u), a thread per connection", gw->listen,
+                  gw->port);
     sais_svc_set_state(svc, gw);
     return 0;
 }

@@ -178,8 +178,17 @@ def keepalive(c):
 
 
 def main():
+    # the polling threads (the default) and a thread per connection take the same abuse
+    for threads in ("2", "0"):
+        print("== gateway.threads = %s" % threads)
+        run(threads)
+    R.finish()
+
+
+def run(threads):
     c = Cluster(mode="embedded", extra_config={"gateway.conn_timeout_s": str(CONN_TIMEOUT), "gateway.max_body_mb": "1",
-                                               "gateway.max_conns": "2000", "gateway.max_conns_per_ip": "1000"})
+                                               "gateway.max_conns": "2000", "gateway.max_conns_per_ip": "1000",
+                                               "gateway.threads": threads})
     c.start()
     port = c.http_port
     key = c.http.key
@@ -279,14 +288,13 @@ def main():
         c.cleanup()
     # a second gateway whose idle timeout does not close the connections the count needs
     c = Cluster(mode="embedded", extra_config={"gateway.max_conns": "2000", "gateway.max_conns_per_ip": "1000",
-                                               "gateway.conn_timeout_s": "120"})
+                                               "gateway.conn_timeout_s": "120", "gateway.threads": threads})
     c.start()
     try:
         keepalive(c)
     finally:
         c.stop(check=False)
         c.cleanup()
-    R.finish()
 
 
 if __name__ == "__main__":

@@ -71,8 +71,17 @@ def wait_up(c, timeout=60):
 
 
 def main():
+    # the polling threads (the default) and a thread per connection answer the same
+    for threads in ("2", "0"):
+        print("== gateway.threads = %s" % threads)
+        run(threads)
+    R.finish()
+
+
+def run(threads):
     web = os.path.join(os.environ.get("SAIS_SOURCE_DIR", "."), "web")
-    c = Cluster(mode="embedded", extra_config={"gateway.max_body_mb": "1", "gateway.web_dir": web})
+    c = Cluster(mode="embedded", extra_config={"gateway.max_body_mb": "1", "gateway.web_dir": web,
+                                               "gateway.threads": threads})
     c.start(wait=False)
     port = c.http_port
     try:
@@ -223,7 +232,6 @@ def main():
     r = subprocess.run([BIN, "audit", "verify", "--data", c.data], capture_output=True, text=True, timeout=60)
     R.check(r.returncode == 0 and "intact" in r.stdout, "sais audit verify: %s" % r.stdout.strip())
     c.cleanup()
-    R.finish()
 
 
 if __name__ == "__main__":

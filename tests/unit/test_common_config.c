@@ -34,7 +34,7 @@ test_defaults(void **state)
     (void)state;
     static const char *const want[][2] = {
         { "log.level", "info" }, { "data.dir", "data" }, { "store.map_mb", "256" }, { "clock.now", "" },
-        { "gateway.listen", "127.0.0.1:8080" }, { "gateway.threads", "0" },
+        { "gateway.listen", "127.0.0.1:8080" }, { "gateway.threads", "2" },
         { "gateway.max_body_mb", "2048" }, { "gateway.max_json_kb", "1024" },
         { "gateway.conn_timeout_s", "30" }, { "gateway.max_conns", "1024" },
         { "gateway.max_conns_per_ip", "64" }, { "gateway.request_timeout_ms", "10000" },

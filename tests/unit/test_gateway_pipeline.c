@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "gateway.h"
 #include "gateway_audit.h"
@@ -675,12 +676,138 @@ static void health_and_metrics(void **state)
     gw_req_destroy(&rq);
 }
 
+/* ---- answering without waiting, and gateway_async */
+
+static int local_no(void *cls, const char *service, Sais__Request *req, int timeout_ms,
+                    Sais__Reply **reply)
+{
+    (void)cls;
+    (void)service;
+    (void)req;
+    (void)timeout_ms;
+    *reply = NULL;
+    return SAIS_LOCAL_NO;
+}
+
+static gw_req_t *head_only(fx_t *fx, const char *method, const char *uri, const char *key)
+{
+    char auth[128];
+    snprintf(auth, sizeof auth, "Bearer %s", key);
+    gw_headers_t h = {.authorization = auth, .content_length = -1};
+    gw_req_t *rq = gw_req_new(uri);
+    assert_non_null(rq);
+    snprintf(rq->method, sizeof rq->method, "%s", method);
+    gw_dispatch_head(&fx->gw, rq, &h);
+    assert_false(rq->resp.ready);
+    return rq;
+}
+
+static pthread_mutex_t resumed_mu = PTHREAD_MUTEX_INITIALIZER;
+static int resumed;
+
+static void count_resume(gw_req_t *rq)
+{
+    rq->conn = NULL;
+    pthread_mutex_lock(&resumed_mu);
+    resumed++;
+    pthread_mutex_unlock(&resumed_mu);
+}
+
+static void wait_resumed(int n)
+{
+    for (int i = 0; i < 5000; i++) {
+        pthread_mutex_lock(&resumed_mu);
+        int r = resumed;
+        pthread_mutex_unlock(&resumed_mu);
+        if (r >= n) return;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("only %d of %d parked requests resumed", resumed, n);
+}
+
+static void job_answer(gw_t *gw, gw_req_t *rq)
+{
+    gw_dispatch_end(gw, rq);
+    gw_dispatch_audit(gw, rq);
+}
+
+static void answered_now_or_parked(void **state)
+{
+    fx_t *fx = *state;
+    const char *person = "/v1/persons/330326199001011235";
+
+    /* no local path: nothing is done, nothing is asked */
+    gw_req_t *rq = head_only(fx, "GET", person, fx->admin);
+    size_t seen = fake.nseen;
+    assert_false(gw_dispatch_end_now(&fx->gw, rq));
+    assert_false(rq->resp.ready);
+    fx->gw.call_local = local_no;
+    assert_false(gw_dispatch_end_now(&fx->gw, rq));
+    assert_false(rq->resp.ready);
+    assert_int_equal(fake.nseen, seen);
+    /* a local read answers on this thread */
+    fx->gw.call_local = fake_call;
+    assert_true(gw_dispatch_end_now(&fx->gw, rq));
+    assert_int_equal(rq->resp.status, 200);
+    assert_non_null(strstr(rq->resp.body, "\"from\":\"verify\""));
+    gw_req_destroy(&rq);
+    /* a write is never answered without its wait, whatever the local path says */
+    rq = head_only(fx, "POST", "/v1/applications", fx->admin);
+    seen = fake.nseen;
+    assert_false(gw_dispatch_end_now(&fx->gw, rq));
+    assert_int_equal(fake.nseen, seen);
+    gw_req_destroy(&rq);
+
+    /* parked audit entries: all appended, each request resumed once, the chain whole */
+    resumed = 0;
+    gw_async_t *a = gw_async_new(&fx->gw, 3, count_resume);
+    assert_non_null(a);
+    size_t before = audit_count(fx, NULL, 200);
+    gw_req_t *rqs[40];
+    for (size_t i = 0; i < 40; i++) {
+        rqs[i] = head_only(fx, "GET", person, fx->admin);
+        assert_true(gw_dispatch_end_now(&fx->gw, rqs[i]));
+        rqs[i]->conn = rqs[i];   /* someone waits for it */
+        assert_int_equal(gw_async_audit(a, rqs[i]), 0);
+    }
+    wait_resumed(40);
+    for (size_t i = 0; i < 40; i++) {
+        assert_true(rqs[i]->audited);
+        assert_int_equal(rqs[i]->resp.status, 200);
+        gw_req_destroy(&rqs[i]);
+    }
+    assert_int_equal(audit_count(fx, NULL, 200), before + 40);
+    /* parked jobs run on the workers */
+    resumed = 0;
+    for (size_t i = 0; i < 10; i++) {
+        rqs[i] = head_only(fx, "POST", "/v1/applications", fx->admin);
+        rqs[i]->conn = rqs[i];
+        assert_int_equal(gw_async_job(a, rqs[i], job_answer), 0);
+    }
+    wait_resumed(10);
+    for (size_t i = 0; i < 10; i++) {
+        assert_true(rqs[i]->audited);
+        assert_int_equal(rqs[i]->resp.status, 200);
+        gw_req_destroy(&rqs[i]);
+    }
+    /* stopped: nothing more is taken */
+    gw_async_stop(a);
+    rq = head_only(fx, "GET", person, fx->admin);
+    assert_int_equal(gw_async_audit(a, rq), -1);
+    assert_int_equal(gw_async_job(a, rq, job_answer), -1);
+    gw_req_destroy(&rq);
+    gw_async_destroy(&a);
+    char report[256];
+    assert_int_equal(gw_audit_verify_store(fx->store, report, sizeof report), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(auth_and_roles), T(forwarding), T(bodies), T(services_down),
-        T(keys_over_api),  T(feed_upload), T(health_and_metrics),
+        T(keys_over_api),  T(feed_upload), T(health_and_metrics), T(answered_now_or_parked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
