@@ -255,8 +255,19 @@ static enum MHD_Result body_piece(gw_t *gw, struct MHD_Connection *c, gw_req_t *
             size_t room = gw_feed_room(rq);
             if (room == 0) return park(gw, c, rq, PARK_DATA, job_flush);
             size_t take = n < room ? n : room;
-            *size = n - take;
             gw_dispatch_data(gw, rq, data, take);
+            if (take < n) {
+                /* Bytes left over with the buffer full: send it now. Left with bytes it has
+                 * not taken and a connection not suspended, libmicrohttpd calls again only
+                 * when more arrive, and after a client's last bytes none do (the upload hung
+                 * until the connection timeout). */
+                if (!rq->resp.ready) {
+                    *size = n - take;
+                    return park(gw, c, rq, PARK_DATA, job_flush);
+                }
+                rq->drained += n - take;   /* answered meanwhile: the rest is dropped */
+            }
+            *size = 0;
             return MHD_YES;
         }
         *size = 0;

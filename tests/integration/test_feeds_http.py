@@ -12,6 +12,8 @@
 - a second stack with gateway.max_body_mb = 2: 413 by Content-Length before the body, 413 in
   the middle of a chunked body, and the retry of that batch counts the records the cut-off
   upload had already committed as accepted, not as duplicates;
+- a body whose last bytes arrive after a pause, just past or right on the edge of the
+  gateway's 1 MiB feed buffer: answered at once, not after the connection timeout;
 - a chunked body of several gateway chunks, then one of ~200 MB (mostly duplicates of 1000
   padded records, over 1000 bad lines): exact counts, the error list capped at 1000, and the
   peak RSS (VmHWM) of the one process holding gateway and ingest must grow by far less than
@@ -328,12 +330,69 @@ def main_stack():
                 "a chunked %.1f MB body: %d lines, 600 accepted, the rest duplicates (%r)"
                 % (reps * len(unit) / 1e6, 600 * reps, (rep.get("accepted"), rep.get("duplicates")) if st == 200 else st))
 
+        # ---- a body whose last bytes arrive when the gateway's feed buffer is (nearly) full
+        buffer_edge(port, pk, ids_n[1])
+
         # ---- ~200 MB with bounded memory
         if BIG_MB > 0:
             big(c, pk, ids_n[0])
     finally:
         c.stop()
         c.cleanup()
+
+
+GW_FEED_CHUNK = 1 << 20   # the gateway's feed buffer (services/gateway/gateway_int.h)
+
+
+def buffer_edge(port, key, pid):
+    """The gateway fills a 1 MiB buffer per feed and sends it to ingest when it is full. Here
+    the client sends all but its last 100 bytes, pauses, then sends them: the first part ends
+    50 bytes short of the buffer's edge (the last piece fills it with bytes left over) or right
+    on it (the last piece finds it full). In both the answer must come at once. With the
+    polling gateway before the fix the leftover bytes waited for more that never came, and the
+    upload hung until the connection timeout (30 s)."""
+    for tag, short in (("over", 50), ("on", 0)):
+        total = GW_FEED_CHUNK - short + 100
+        lines, size, i = [], 0, 0
+        while True:
+            rec = {"record_id": "edge-%s-%d" % (tag, i), "id_number": pid, "settled_on": "2026-03-%02d" % (i % 28 + 1),
+                   "total": "2.00", "insurance_paid": "1.00", "out_of_pocket": "1.00", "category": "general",
+                   "pad": "y" * 3000}   # few records: the person's medical history stays small
+            line = json.dumps(rec).encode() + b"\n"
+            if total - size - len(line) < 3200:   # the last line takes what is left
+                rec["pad"] += "z" * (total - size - len(line))
+                lines.append(json.dumps(rec).encode() + b"\n")
+                break
+            lines.append(line)
+            size += len(line)
+            i += 1
+        body = b"".join(lines)
+        assert len(body) == total, (len(body), total)
+        head = ("POST /v1/feeds/medical/batches?batch_id=edge-%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Authorization: Bearer %s\r\nContent-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n"
+                % (tag, key, total)).encode()
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        t0 = time.time()
+        s.sendall(head + body[:-100])
+        time.sleep(0.5)
+        s.sendall(body[-100:])
+        data = b""
+        while not (b"\r\n\r\n" in data and data.rstrip().endswith(b"}")):
+            got = s.recv(65536)
+            if not got:
+                break
+            data += got
+        secs = time.time() - t0
+        s.close()
+        status = data.split(b"\r\n", 1)[0]
+        rep = {}
+        try:
+            rep = json.loads(data.split(b"\r\n\r\n", 1)[1])
+        except (IndexError, ValueError):
+            pass
+        R.check(b" 200 " in status and rep.get("accepted") == len(lines) and secs < 10,
+                "last bytes %s the feed buffer's edge (%d bytes): answered in %.1f s, %s of %d accepted (%r)"
+                % ("past" if short else "on", total, secs, rep.get("accepted"), len(lines), status))
 
 
 def big(c, key, pid):
