@@ -106,7 +106,7 @@ typedef struct gw_req_t {
     /* the server's own (gateway_server.c) */
     bool         audited;         /* gw_dispatch_audit has run */
     bool         refuse_early;    /* a refusal may be sent before the body (see the server) */
-    int          parked;          /* where the request waits on gateway_async (GW_PARK_*) */
+    int          parked;          /* where the request waits on gateway_async (PARK_*) */
     void        *conn;            /* the HTTP connection, while parked */
 } gw_req_t;
 
