@@ -106,6 +106,13 @@ int sais_bus_append_sourced(sais_store_t *store, MDB_txn *txn, const char *produ
     return append(store, txn, producer, type, region, NULL, sources, nsources, payload, len, NULL);
 }
 
+ProtobufCMessage *sais_event_unpack(const ProtobufCMessageDescriptor *desc, const Sais__Envelope *ev)
+{
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, ev->payload.len, ev->payload.data);
+    sais_pb_drop_unknown(m);
+    return m;
+}
+
 bool sais_bus_sourced_by(const Sais__Envelope *ev, const char *const *wanted)
 {
     if (ev->n_sources == 0)

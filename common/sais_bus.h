@@ -31,6 +31,10 @@ int sais_bus_append_pb_sourced(sais_store_t *store, MDB_txn *txn, const char *pr
 /* Whether an event may concern a consumer that keeps only what `wanted` (NULL-terminated
  * source names) can change: its envelope names none of its sources, or one of them. */
 bool sais_bus_sourced_by(const Sais__Envelope *ev, const char *const *wanted);
+/* An event's payload unpacked as `desc`, its unknown fields dropped (sais_pb_drop_unknown),
+ * so that nothing a consumer keeps of it packs into bytes that cannot be read back. NULL if
+ * the payload is not such a message (the consumer logs and skips it). */
+ProtobufCMessage *sais_event_unpack(const ProtobufCMessageDescriptor *desc, const Sais__Envelope *ev);
 
 /* The last seq in the log (0 if empty). Returns an LMDB code. */
 int sais_bus_head(sais_store_t *store, MDB_txn *txn, uint64_t *head);

@@ -1,6 +1,8 @@
 /* sais_wire — see sais_wire.h. */
 #include "sais_wire.h"
 
+#include <stdlib.h>
+
 size_t sais_wire_varint(uint8_t *out, uint64_t v)
 {
     size_t n = 0;
@@ -62,4 +64,30 @@ int sais_wire_find_bytes(const uint8_t *buf, size_t len, uint32_t field, const u
         }
     }
     return 1;
+}
+
+void sais_pb_drop_unknown(ProtobufCMessage *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->n_unknown_fields; i++)
+        free(m->unknown_fields[i].data);
+    free(m->unknown_fields);
+    m->unknown_fields = NULL;
+    m->n_unknown_fields = 0;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        char *at = (char *)m + f->offset;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            ProtobufCMessage **items = *(ProtobufCMessage ***)at;
+            for (size_t k = 0; items && k < n; k++)
+                sais_pb_drop_unknown(items[k]);
+        } else {
+            sais_pb_drop_unknown(*(ProtobufCMessage **)at);
+        }
+    }
 }

@@ -41,7 +41,7 @@ static int s_household(sais_svc_t *svc, MDB_txn *txn, const city_db_t *db, const
     (void)svc;
     if (!sais_bus_sourced_by(ev, SAIS_REGISTRY_SOURCES))
         return 0;   /* counts of persons by region and status: unchanged */
-    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ver__HouseholdChanged *hc = (Ver__HouseholdChanged *)sais_event_unpack(&ver__household_changed__descriptor, ev);
     if (!hc || !hc->picture) {
         sais_warn("household.changed %llu from %s does not unpack; skipped", (unsigned long long)ev->seq, dep);
         if (hc)
@@ -68,7 +68,7 @@ static int s_entitlement(sais_svc_t *svc, MDB_txn *txn, const city_db_t *db, con
                          const Sais__Envelope *ev)
 {
     (void)svc;
-    Rul__Entitlement *e = rul__entitlement__unpack(NULL, ev->payload.len, ev->payload.data);
+    Rul__Entitlement *e = (Rul__Entitlement *)sais_event_unpack(&rul__entitlement__descriptor, ev);
     if (!e) {
         sais_warn("%s %llu from %s does not unpack; skipped", ev->type, (unsigned long long)ev->seq, dep);
         return 0;
@@ -91,7 +91,7 @@ static int s_alert(sais_svc_t *svc, MDB_txn *txn, const city_db_t *db, const cha
                    const Sais__Envelope *ev)
 {
     (void)svc;
-    Wrn__Alert *a = wrn__alert__unpack(NULL, ev->payload.len, ev->payload.data);
+    Wrn__Alert *a = (Wrn__Alert *)sais_event_unpack(&wrn__alert__descriptor, ev);
     if (!a) {
         sais_warn("%s %llu from %s does not unpack; skipped", ev->type, (unsigned long long)ev->seq, dep);
         return 0;
@@ -154,7 +154,7 @@ static int s_wish(sais_svc_t *svc, MDB_txn *txn, const city_db_t *db, const char
                   const Sais__Envelope *ev)
 {
     (void)svc;
-    Mch__Wish *w = mch__wish__unpack(NULL, ev->payload.len, ev->payload.data);
+    Mch__Wish *w = (Mch__Wish *)sais_event_unpack(&mch__wish__descriptor, ev);
     if (w && w->wish_id && *w->wish_id && w->status && *w->status) {
         const char *region = *s_str(w->region) ? w->region : s_str(ev->region);
         int rc = city_count_wish(txn, db, dep, w->wish_id, w->household_id, region, w->status, w->value);

@@ -27,7 +27,7 @@ int intake_on_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
     if (!sais_bus_sourced_by(ev, SAIS_REGISTRY_SOURCES))
         return 0;   /* incomes, costs, disabilities or assets: nothing the registry copy keeps */
-    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ver__HouseholdChanged *hc = (Ver__HouseholdChanged *)sais_event_unpack(&ver__household_changed__descriptor, ev);
     const Ver__Picture *pic = hc ? hc->picture : NULL;
     if (!pic || !pic->household_id || !*pic->household_id) {
         sais_warn("household.changed %llu without a usable picture skipped", (unsigned long long)ev->seq);

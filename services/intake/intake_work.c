@@ -10,6 +10,7 @@
  * its own. The work per tick is bounded in jobs and in time so requests keep being served.
  */
 #include "intake_internal.h"
+#include "sais_bus.h"
 #include "sais_clock.h"
 #include "sais_id.h"
 #include "sais_log.h"
@@ -591,7 +592,7 @@ static int refresh_case(sais_svc_t *svc, MDB_txn *txn, const char *id, const Rul
 
 int intake_on_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, ev->payload.len, ev->payload.data);
+    Rul__ProactiveCase *pc = (Rul__ProactiveCase *)sais_event_unpack(&rul__proactive_case__descriptor, ev);
     if (!pc) {
         sais_warn("rules:%llu case.proactive does not unpack; skipped", (unsigned long long)ev->seq);
         return 0;
@@ -643,7 +644,7 @@ out:
  * resident no SMS (nobody asked them); one already decided is left as it is. */
 int intake_on_withdrawn(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, ev->payload.len, ev->payload.data);
+    Rul__ProactiveCase *pc = (Rul__ProactiveCase *)sais_event_unpack(&rul__proactive_case__descriptor, ev);
     if (!pc) {
         sais_warn("rules:%llu case.withdrawn does not unpack; skipped", (unsigned long long)ev->seq);
         return 0;

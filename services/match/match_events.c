@@ -52,7 +52,7 @@ int match_ev_household(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
     if (!sais_bus_sourced_by(ev, SAIS_REGISTRY_SOURCES))
         return 0;   /* nothing of members, names, the head or the region changed */
-    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ver__HouseholdChanged *hc = (Ver__HouseholdChanged *)sais_event_unpack(&ver__household_changed__descriptor, ev);
     const Ver__Picture *pic = hc ? hc->picture : NULL;
     if (!pic || !pic->household_id || !*pic->household_id || strlen(pic->household_id) > MATCH_ID_MAX) {
         sais_warn("household.changed %llu without a usable household id skipped", (unsigned long long)ev->seq);

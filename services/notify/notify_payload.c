@@ -1,5 +1,6 @@
 /* notify_payload — see notify_payload.h. */
 #include "notify_payload.h"
+#include "sais_bus.h"
 #include "sais_json.h"
 #include "sais_mask.h"
 #include "intake.pb-c.h"
@@ -84,7 +85,7 @@ static void opt_str(sais_jw_t *w, const char *k, const char *v)
 
 static bool entitlement_data(sais_jw_t *w, const Sais__Envelope *ev)
 {
-    Rul__Entitlement *e = rul__entitlement__unpack(NULL, ev->payload.len, ev->payload.data);
+    Rul__Entitlement *e = (Rul__Entitlement *)sais_event_unpack(&rul__entitlement__descriptor, ev);
     if (!e)
         return false;
     sais_jw_obj(w);
@@ -119,7 +120,7 @@ static bool entitlement_data(sais_jw_t *w, const Sais__Envelope *ev)
 
 static bool alert_data(sais_jw_t *w, const Sais__Envelope *ev)
 {
-    Wrn__Alert *a = wrn__alert__unpack(NULL, ev->payload.len, ev->payload.data);
+    Wrn__Alert *a = (Wrn__Alert *)sais_event_unpack(&wrn__alert__descriptor, ev);
     if (!a)
         return false;
     sais_jw_obj(w);
@@ -166,7 +167,7 @@ static void strv(sais_jw_t *w, const char *k, char *const *v, size_t n)
 /* An application as intake's API shows it, without name and phone and with the ID masked. */
 static bool application_data(sais_jw_t *w, const Sais__Envelope *ev)
 {
-    Itk__Application *a = itk__application__unpack(NULL, ev->payload.len, ev->payload.data);
+    Itk__Application *a = (Itk__Application *)sais_event_unpack(&itk__application__descriptor, ev);
     if (!a)
         return false;
     sais_jw_obj(w);

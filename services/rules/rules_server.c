@@ -1,5 +1,6 @@
 /* rules — the service table, catalogue loading and the event side; see rules.h. */
 #include "rules.h"
+#include "sais_bus.h"
 #include "sais_index.h"
 #include "sais_log.h"
 #include "sais_wire.h"
@@ -37,7 +38,7 @@ static int remember_picture(sais_svc_t *svc, MDB_txn *txn, const Ver__Picture *p
 
 static int on_approved(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Itk__Application *a = itk__application__unpack(NULL, ev->payload.len, ev->payload.data);
+    Itk__Application *a = (Itk__Application *)sais_event_unpack(&itk__application__descriptor, ev);
     if (!a || !*a->household_id) {
         sais_warn("intake event %llu: garbled application.approved skipped", (unsigned long long)ev->seq);
         if (a)
@@ -60,7 +61,7 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
         return rules_hold_verify_said(svc, txn, false);
     if (strcmp(producer, "verify") != 0 || strcmp(ev->type, "household.changed") != 0)
         return 0;
-    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ver__HouseholdChanged *hc = (Ver__HouseholdChanged *)sais_event_unpack(&ver__household_changed__descriptor, ev);
     if (!hc || !hc->picture) {
         sais_warn("verify event %llu: garbled household.changed skipped", (unsigned long long)ev->seq);
         if (hc)

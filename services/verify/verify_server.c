@@ -8,6 +8,7 @@
 #include "warn.pb-c.h"
 #include "match.pb-c.h"
 #include "ingest.pb-c.h"
+#include "sais_bus.h"
 #include "sais_clock.h"
 #include "sais_log.h"
 
@@ -507,7 +508,7 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_
 
 static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Ing__FactBatch *b = ing__fact_batch__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ing__FactBatch *b = (Ing__FactBatch *)sais_event_unpack(&ing__fact_batch__descriptor, ev);
     if (!b) {
         sais_warn("ingest event %llu: garbled fact.batch skipped", (unsigned long long)ev->seq);
         return 0;
@@ -563,7 +564,7 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
         return 0;
     }
     if (strcmp(producer, "rules") == 0 && strncmp(ev->type, "entitlement.", 12) == 0) {
-        Rul__Entitlement *e = rul__entitlement__unpack(NULL, ev->payload.len, ev->payload.data);
+        Rul__Entitlement *e = (Rul__Entitlement *)sais_event_unpack(&rul__entitlement__descriptor, ev);
         if (!e) {
             sais_warn("rules event %llu: garbled entitlement skipped", (unsigned long long)ev->seq);
             return 0;
@@ -573,7 +574,7 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
         return rc;
     }
     if (strcmp(producer, "warn") == 0 && strncmp(ev->type, "alert.", 6) == 0) {
-        Wrn__Alert *a = wrn__alert__unpack(NULL, ev->payload.len, ev->payload.data);
+        Wrn__Alert *a = (Wrn__Alert *)sais_event_unpack(&wrn__alert__descriptor, ev);
         if (!a) {
             sais_warn("warn event %llu: garbled alert skipped", (unsigned long long)ev->seq);
             return 0;
@@ -596,7 +597,7 @@ static int on_event(sais_svc_t *svc, MDB_txn *txn, const char *producer, const S
         return rc;
     }
     if (strcmp(producer, "match") == 0 && strcmp(ev->type, "wish.fulfilled") == 0) {
-        Mch__Wish *w = mch__wish__unpack(NULL, ev->payload.len, ev->payload.data);
+        Mch__Wish *w = (Mch__Wish *)sais_event_unpack(&mch__wish__descriptor, ev);
         if (!w) {
             sais_warn("match event %llu: garbled wish skipped", (unsigned long long)ev->seq);
             return 0;

@@ -3,6 +3,7 @@
  * exactly once. A payload that does not unpack is logged and skipped, never fatal. */
 #include "warn_internal.h"
 #include "intake.pb-c.h"
+#include "sais_bus.h"
 #include "sais_clock.h"
 #include "sais_log.h"
 
@@ -12,7 +13,7 @@
 /* household.changed: the whole derived picture, and the records that caused the change. */
 int warn_ev_household_changed(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Ver__HouseholdChanged *hc = ver__household_changed__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ver__HouseholdChanged *hc = (Ver__HouseholdChanged *)sais_event_unpack(&ver__household_changed__descriptor, ev);
     if (!hc || !hc->picture || !hc->picture->household_id || !*hc->picture->household_id) {
         sais_warn("household.changed %llu without a picture skipped", (unsigned long long)ev->seq);
         if (hc)
@@ -55,7 +56,7 @@ done:
 /* person.event: a death, incarceration, release or new severe disability. */
 int warn_ev_person(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Ver__PersonEvent *pe = ver__person_event__unpack(NULL, ev->payload.len, ev->payload.data);
+    Ver__PersonEvent *pe = (Ver__PersonEvent *)sais_event_unpack(&ver__person_event__descriptor, ev);
     if (!pe || !pe->household_id || !*pe->household_id) {
         sais_warn("person.event %llu without a household skipped", (unsigned long long)ev->seq);
         if (pe)
@@ -93,7 +94,7 @@ static int on_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *e
 /* entitlement.*: what rules granted, changed, suspended, resumed or stopped. */
 int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Rul__Entitlement *e = rul__entitlement__unpack(NULL, ev->payload.len, ev->payload.data);
+    Rul__Entitlement *e = (Rul__Entitlement *)sais_event_unpack(&rul__entitlement__descriptor, ev);
     if (!e || !e->household_id || !*e->household_id || !e->entitlement_id || !*e->entitlement_id) {
         sais_warn("%s %llu without household or id skipped", ev->type, (unsigned long long)ev->seq);
         if (e)
@@ -112,7 +113,7 @@ int warn_ev_entitlement(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
  * beneficiary signals: nothing is being paid yet. */
 int warn_ev_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Rul__ProactiveCase *pc = rul__proactive_case__unpack(NULL, ev->payload.len, ev->payload.data);
+    Rul__ProactiveCase *pc = (Rul__ProactiveCase *)sais_event_unpack(&rul__proactive_case__descriptor, ev);
     if (!pc || !pc->household_id || !*pc->household_id || !pc->case_id || !*pc->case_id) {
         sais_warn("%s %llu without household or id skipped", ev->type, (unsigned long long)ev->seq);
         if (pc)
@@ -144,7 +145,7 @@ int warn_ev_case(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
  * through what rules grants for it. */
 int warn_ev_application(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
-    Itk__Application *a = itk__application__unpack(NULL, ev->payload.len, ev->payload.data);
+    Itk__Application *a = (Itk__Application *)sais_event_unpack(&itk__application__descriptor, ev);
     if (!a) {
         sais_warn("%s %llu does not unpack; skipped", ev->type, (unsigned long long)ev->seq);
         return 0;
