@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all bootstrap build run test test-browser bench bench-quick clean
+.PHONY: all bootstrap build run test test-browser fuzz bench bench-quick clean
 
 all: build
 
@@ -35,6 +35,12 @@ test-browser: build
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 	@SAIS_BIN=$(CURDIR)/$(BUILD)/sais SAIS_SOURCE_DIR=$(CURDIR) SAIS_BUILD_DIR=$(CURDIR)/$(BUILD) python3 tests/browser/test_console.py
 
+# Coverage-guided fuzzing of the parsers of untrusted input (tests/fuzz/), FUZZ_SECONDS per
+# target (default 60); clang is installed here only. Not part of `make test`, which replays
+# the kept inputs of tests/fuzz/corpus/.
+fuzz: bootstrap
+	@tests/fuzz/run.sh
+
 bench: build
 	@bench/run.sh full
 
@@ -42,4 +48,4 @@ bench-quick: build
 	@bench/run.sh quick
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

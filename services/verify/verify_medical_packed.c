@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FIELD_ID        1    /* vst.Person.id_number */
 #define FIELD_HOUSEHOLD 5    /* vst.Person.household_id */
 #define FIELD_REGION    7    /* vst.Person.region */
 #define FIELD_MEDICALS  23   /* vst.Person.medicals */
@@ -38,8 +39,8 @@ static size_t put_varint(uint8_t *b, uint64_t v)
 
 typedef struct {
     size_t         start, end;     /* the run of field-23 elements (start == end: none) */
-    const uint8_t *hh, *region;    /* the household and region strings, not terminated */
-    size_t         hh_len, region_len;
+    const uint8_t *id, *hh, *region;   /* the ID number, household and region, not terminated */
+    size_t         id_len, hh_len, region_len;
     Vst__Medical **meds;
     size_t         n;
 } layout_t;
@@ -112,6 +113,9 @@ static int scan(const uint8_t *b, size_t len, layout_t *l)
             l->meds[l->n++] = m;
         } else if (field > FIELD_MEDICALS && after == len) {
             after = start;
+        } else if (field == FIELD_ID && val) {
+            l->id = val;
+            l->id_len = vlen;
         } else if (field == FIELD_HOUSEHOLD && val) {
             l->hh = val;
             l->hh_len = vlen;
@@ -170,6 +174,12 @@ int verify_medical_fold_packed(const uint8_t *buf, size_t len, const Ing__Fact *
     if (rc != 0) {
         layout_free(&l);
         return rc;
+    }
+    /* a record without the fact's ID number (never one verify stored) is the full path's to
+     * take or refuse, as verify_person_apply does */
+    if (!l.id || l.id_len != strlen(f->id_number) || memcmp(l.id, f->id_number, l.id_len) != 0) {
+        layout_free(&l);
+        return 1;
     }
     bool changed = false;
     if (verify_medicals_fold(&l.meds, &l.n, f, &changed) != 0) {

@@ -22,8 +22,9 @@
  *   0  folded: *out is the new record (malloc'd, *outlen long), or NULL when the fact
  *      changes nothing; eff is filled as verify_person_apply fills it (household and region
  *      unchanged, no happenings);
- *   1  not done here: the bytes are not laid out as protobuf-c packs a Person, or the fact is
- *      one verify_person_apply refuses; the caller folds the unpacked person instead;
+ *   1  not done here: the bytes are not laid out as protobuf-c packs a Person, the record
+ *      does not carry the fact's ID number, or the fact is one verify_person_apply refuses;
+ *      the caller folds the unpacked person instead;
  *  -1  out of memory. */
 int verify_medical_fold_packed(const uint8_t *buf, size_t len, const Ing__Fact *f, uint8_t **out,
                                size_t *outlen, verify_effect_t *eff);

@@ -77,7 +77,8 @@ static bool valid_date(const char *s)
         (*n)++;                                                                             \
         return 0;                                                                           \
     }                                                                                       \
-    static inline void name##_remove(T **arr, size_t *n, size_t pos)                              \
+    __attribute__((unused)) /* not every type removes; clang says so of an unused inline */ \
+    static inline void name##_remove(T **arr, size_t *n, size_t pos)                       \
     {                                                                                       \
         memmove(arr + pos, arr + pos + 1, (*n - pos - 1) * sizeof *arr);                   \
         (*n)--;                                                                             \
