@@ -12,6 +12,7 @@
 #include "sais_curve.h"
 #include "sais_log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -252,18 +253,24 @@ typedef struct {
     const Sais__FetchReply *fr;
     uint64_t                cursor;
     bool                    waiting;   /* out: an event answered SAIS_EV_WAIT */
+    size_t                  only;      /* apply fr->events[only] alone; SIZE_MAX: all */
+    int                     failed;    /* out: what the event that failed returned (the store
+                                          says only -1) */
 } apply_ctx_t;
 
 static int apply_fn(MDB_txn *txn, void *vctx)
 {
     apply_ctx_t *a = vctx;
     a->waiting = false;   /* the callback runs again after a map growth */
+    a->failed = 0;
     uint64_t cur;
     int rc = sais_cursor_get(a->svc->store, txn, a->c->producer, &cur);
     if (rc != 0)
         return rc;
     uint64_t start = cur;
-    for (size_t i = 0; i < a->fr->n_events; i++) {
+    for (size_t i = a->only == SIZE_MAX ? 0 : a->only; i < a->fr->n_events; i++) {
+        if (a->only != SIZE_MAX && i > a->only)
+            break;
         const Sais__Envelope *ev = a->fr->events[i];
         if (ev->seq <= cur)
             continue; /* applied before: at-least-once delivery, exactly-once effect */
@@ -276,8 +283,10 @@ static int apply_fn(MDB_txn *txn, void *vctx)
                 a->waiting = true;
                 break;
             }
-            if (rc != 0)
+            if (rc != 0) {
+                a->failed = rc;
                 return rc;
+            }
         }
         cur = ev->seq;
     }
@@ -285,6 +294,70 @@ static int apply_fn(MDB_txn *txn, void *vctx)
     if (cur == start)
         return SAIS_TXN_ABORT;
     return sais_cursor_set(a->svc->store, txn, a->c->producer, cur);
+}
+
+/* Failures no retry can cure: the event itself is at fault (a key longer than LMDB takes, an
+ * argument a handler refuses). Anything else (memory, disk, a full map) is retried. */
+static bool event_at_fault(int rc)
+{
+    return rc == MDB_BAD_VALSIZE || rc == EINVAL || rc == ERANGE;
+}
+
+typedef struct { sais_svc_t *svc; consumer_t *c; uint64_t seq; } skip_ctx_t;
+static int skip_fn(MDB_txn *txn, void *vctx)
+{
+    skip_ctx_t *k = vctx;
+    char key[96];
+    int n = snprintf(key, sizeof key, "skipped:%s", k->c->producer);
+    MDB_dbi meta = sais_store_dbi(k->svc->store, "_meta");
+    MDB_val v;
+    uint64_t count = 0;
+    int rc = sais_get(txn, meta, key, (size_t)n, &v);
+    if (rc == 0 && v.mv_size == 8)
+        count = sais_from_be64(v.mv_data);
+    else if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    unsigned char b[8];
+    sais_be64(count + 1, b);
+    if ((rc = sais_put(txn, meta, key, (size_t)n, b, 8)) != 0)
+        return rc;
+    return sais_cursor_set(k->svc->store, txn, k->c->producer, k->seq);
+}
+
+/* After a batch failed: its events one at a time, each in a transaction of its own, up to
+ * the first that fails. If no retry could apply it, it is logged and stepped over (counted in
+ * bus.status as "skipped"); the events before it are taken, those after it come with the next
+ * fetch. false when it failed for a reason worth retrying. */
+static bool apply_one_by_one(sais_svc_t *svc, consumer_t *c, const Sais__FetchReply *fr)
+{
+    for (size_t i = 0; i < fr->n_events; i++) {
+        const Sais__Envelope *ev = fr->events[i];
+        if (ev->seq <= c->cursor)
+            continue;
+        apply_ctx_t a = {svc, c, fr, c->cursor, false, i, 0};
+        int rc = sais_svc_write(svc, apply_fn, &a);
+        if (rc == 0 || rc == SAIS_TXN_ABORT) {
+            c->cursor = a.cursor;
+            if (a.waiting) {
+                c->waiting = true;
+                c->retry_at = sais_clock_ms() + SAIS_EV_WAIT_MS;
+                return true;
+            }
+            continue;
+        }
+        if (!event_at_fault(a.failed))
+            return false;
+        rc = a.failed;
+        skip_ctx_t k = {svc, c, ev->seq};
+        if (sais_svc_write(svc, skip_fn, &k) != 0)
+            return false;
+        sais_error("%s event %llu (%s) cannot be applied (%s) and is skipped: what it said is lost "
+                   "to this service", c->producer, (unsigned long long)ev->seq, ev->type,
+                   rc > 0 ? strerror(rc) : mdb_strerror(rc));
+        c->cursor = ev->seq;
+        return true;   /* the next fetch takes the rest in one transaction again */
+    }
+    return true;
 }
 
 static void on_consumer(sais_svc_t *svc, consumer_t *c)
@@ -317,7 +390,7 @@ static void on_consumer(sais_svc_t *svc, consumer_t *c)
         return;
     }
     if (fr->n_events > 0) {
-        apply_ctx_t a = {svc, c, fr, c->cursor, false};
+        apply_ctx_t a = {svc, c, fr, c->cursor, false, SIZE_MAX, 0};
         int rc = sais_svc_write(svc, apply_fn, &a);
         if (rc == 0 || rc == SAIS_TXN_ABORT) {
             c->cursor = a.cursor;
@@ -329,7 +402,7 @@ static void on_consumer(sais_svc_t *svc, consumer_t *c)
                  * rather than one per producer commit (under load, the consumer's syncs
                  * competed with the producer's for the disk and the CPU) */
                 c->retry_at = sais_clock_ms() + c->linger_ms;
-        } else {
+        } else if (!apply_one_by_one(svc, c, fr)) {
             sais_error("applying %zu event(s) of %s failed; retrying", fr->n_events, c->producer);
             c->retry_at = sais_clock_ms() + 1000;
         }

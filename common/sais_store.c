@@ -464,14 +464,26 @@ int sais_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *
     return mdb_put(txn, dbi, &key, &val, 0);
 }
 
+/* A key LMDB cannot hold (empty, or longer than its limit, 511 bytes) is not there: a lookup
+ * by a garbled event's 700-byte household id is a miss, not an error that its consumer would
+ * retry for ever. */
+static bool key_storable(MDB_txn *txn, size_t klen)
+{
+    return klen > 0 && (klen <= 400 || klen <= (size_t)mdb_env_get_maxkeysize(mdb_txn_env(txn)));
+}
+
 int sais_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *out)
 {
+    if (!key_storable(txn, klen))
+        return MDB_NOTFOUND;
     MDB_val key = {klen, (void *)k};
     return mdb_get(txn, dbi, &key, out);
 }
 
 int sais_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen)
 {
+    if (!key_storable(txn, klen))
+        return MDB_NOTFOUND;
     MDB_val key = {klen, (void *)k};
     return mdb_del(txn, dbi, &key, NULL);
 }

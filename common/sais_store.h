@@ -65,7 +65,9 @@ int sais_store_digest(sais_store_t *self, char hex[65]);
 /* Bytes in use (last page * page size) and the current map size. 0 or -1. */
 int sais_store_usage(sais_store_t *self, uint64_t *used, uint64_t *mapsize);
 
-/* ---- helpers for callbacks: each returns an LMDB code (0, MDB_NOTFOUND, MDB_MAP_FULL, ...) */
+/* ---- helpers for callbacks: each returns an LMDB code (0, MDB_NOTFOUND, MDB_MAP_FULL, ...).
+ * get and del take a key LMDB could not store (empty, or over 511 bytes) as absent; put
+ * fails on one with MDB_BAD_VALSIZE. */
 int sais_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t vlen);
 int sais_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, MDB_val *out);
 /* Entries in the database (mdb_stat's count) into *n. */

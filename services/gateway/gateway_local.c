@@ -185,6 +185,22 @@ static void render_bus(gw_t *gw, gw_text_t *t)
                         gw_backends[i], pl, c);
         }
     }
+    gw_text_add(t, "# HELP sais_bus_skipped_events Events of a producer a consumer stepped over because "
+                   "no retry could apply them (each logged as an error).\n"
+                   "# TYPE sais_bus_skipped_events counter\n");
+    for (size_t i = 0; i < n; i++) {
+        const json_t *sk = st[i] ? json_object_get(st[i], "skipped") : NULL;
+        const char *producer;
+        const json_t *v;
+        if (!json_is_object(sk)) continue;
+        json_object_foreach((json_t *)sk, producer, v) {
+            if (!json_is_integer(v)) continue;
+            char pl[96];
+            label_escape(producer, pl, sizeof pl);
+            gw_text_add(t, "sais_bus_skipped_events{consumer=\"%s\",producer=\"%s\"} %lld\n", gw_backends[i], pl,
+                        (long long)json_integer_value(v));
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         state_gauges(t, gw_backends[i], st[i], "outreach", "held", "sais_rules_outreach_held",
                      "1 while rules.outreach = hold (a first load): nothing is granted, no case opened, no SMS sent.",

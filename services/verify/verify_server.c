@@ -506,6 +506,16 @@ static int apply_fact(sais_svc_t *svc, MDB_txn *txn, const Ing__Fact *f, verify_
     return rc;
 }
 
+/* What ingest never sends (it checked every record) but a garbled envelope might: a fact
+ * whose keys LMDB could not take (a 700-byte ID number, household or source) would fail the
+ * whole envelope, and the consumer would step over all of it. Such a fact is refused alone. */
+static bool fact_storable(const Ing__Fact *f)
+{
+    return f->id_number && strlen(f->id_number) == 18 && f->source && *f->source && strlen(f->source) <= 32
+        && f->record_id && strlen(f->record_id) <= 64 && f->batch_id && strlen(f->batch_id) <= 128
+        && f->household_id && strlen(f->household_id) <= 128;
+}
+
 static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
 {
     Ing__FactBatch *b = (Ing__FactBatch *)sais_event_unpack(&ing__fact_batch__descriptor, ev);
@@ -523,6 +533,11 @@ static int on_facts(sais_svc_t *svc, MDB_txn *txn, const Sais__Envelope *ev)
     const Ing__Fact *noted = NULL;   /* the source and batch last noted: a run of facts shares them */
     for (size_t i = 0; i < b->n_facts && rc == 0; i++) {
         const Ing__Fact *f = b->facts[i];
+        if (!fact_storable(f)) {
+            sais_warn("ingest event %llu: fact %d of %zu has a key no record can have; not applied",
+                      (unsigned long long)ev->seq, (int)i + 1, b->n_facts);
+            continue;
+        }
         rc = apply_fact(svc, txn, f, &dirty, &cache);
         if (rc == 0 && !(noted && strcmp(noted->source, f->source) == 0 && strcmp(noted->batch_id, f->batch_id) == 0)) {
             rc = note_source(svc, txn, f);
