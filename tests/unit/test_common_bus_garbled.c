@@ -12,9 +12,8 @@
  *   1. verify and notify, fed by ingest, rules, warn, match and intake;
  *   2. warn and match, fed by verify, rules and intake;
  *   3. rules, fed by verify and intake;
- *   4. intake, fed by verify and rules.
- * (city follows the counties its configuration names, not a table of producers, and takes
- * the same payload types as notify and warn.) */
+ *   4. intake, fed by verify and rules;
+ *   5. city, fed by one county's verify, rules, warn, intake and match. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +32,7 @@
 #include "rules.pb-c.h"
 #include "verify.pb-c.h"
 #include "warn.pb-c.h"
+#include "city.h"
 #include "intake.h"
 #include "match.h"
 #include "notify.h"
@@ -257,6 +257,7 @@ typedef struct {
     const sais_service_def_t *reals[3];
     const char *real_names[3];
     void (*after)(sais_client_t *cl);   /* more checks, the services still up */
+    const char *county;   /* the city's round: every fake is this county's, read by city */
 } round_t;
 
 static void run_round(const round_t *r)
@@ -276,6 +277,16 @@ static void run_round(const round_t *r)
     sais_test_set(cfg, "clock.now", "2026-11-23T08:00:00Z");
     sais_test_set(cfg, "notify.sms_endpoint", "http://127.0.0.1:9/sms");   /* nobody there: retried */
     sais_test_set(cfg, "notify.backoff_ms", "60000");
+    if (r->county) {
+        char spec[1024] = "";
+        for (size_t i = 0; r->fakes[i]; i++) {
+            size_t len = strlen(spec);
+            snprintf(spec + len, sizeof spec - len, "%s%s.%s=inproc://%s-%s", len ? "," : "", r->county,
+                     r->fakes[i], r->name, r->fakes[i]);
+        }
+        sais_test_set(cfg, "city.counties", spec);
+        sais_test_set(cfg, "city.deployment", "city");
+    }
 
     zactor_t *actors[10] = {0};
     size_t na = 0;
@@ -299,12 +310,15 @@ static void run_round(const round_t *r)
     /* every real consumer of each fake producer has taken or skipped all of it */
     for (size_t c = 0; r->reals[c]; c++) {
         for (size_t p = 0; r->fakes[p]; p++) {
-            bool consumes = false;
+            bool consumes = r->county != NULL;
             for (size_t k = 0; r->reals[c]->consumes && r->reals[c]->consumes[k]; k++)
                 consumes = consumes || strcmp(r->reals[c]->consumes[k], r->fakes[p]) == 0;
             if (!consumes)
                 continue;
-            sais_test_wait_cursor(cl, r->real_names[c], r->fakes[p], heads[p]);
+            char cursor[96];
+            snprintf(cursor, sizeof cursor, "%s%s%s", r->county ? r->county : "", r->county ? "/" : "",
+                     r->fakes[p]);
+            sais_test_wait_cursor(cl, r->real_names[c], cursor, heads[p]);
             print_message("%s: %s took %llu garbled events of %s\n", r->name, r->real_names[c],
                           (unsigned long long)heads[p], r->fakes[p]);
         }
@@ -362,7 +376,7 @@ static void test_verify_and_notify(void **state)
 {
     (void)state;
     round_t r = {"r1", {"ingest", "rules", "warn", "match", "intake", NULL},
-                 {&verify_service, &notify_service, NULL}, {"verify", "notify", NULL}, verify_keeps_the_rest};
+                 {&verify_service, &notify_service, NULL}, {"verify", "notify", NULL}, verify_keeps_the_rest, NULL};
     run_round(&r);
 }
 
@@ -370,7 +384,7 @@ static void test_warn_and_match(void **state)
 {
     (void)state;
     round_t r = {"r2", {"verify", "rules", "intake", NULL},
-                 {&warn_service, &match_service, NULL}, {"warn", "match", NULL}, NULL};
+                 {&warn_service, &match_service, NULL}, {"warn", "match", NULL}, NULL, NULL};
     run_round(&r);
 }
 
@@ -389,14 +403,22 @@ static void rules_counts_its_skips(sais_client_t *cl)
 static void test_rules(void **state)
 {
     (void)state;
-    round_t r = {"r3", {"verify", "intake", NULL}, {&rules_service, NULL}, {"rules", NULL}, rules_counts_its_skips};
+    round_t r = {"r3", {"verify", "intake", NULL}, {&rules_service, NULL}, {"rules", NULL}, rules_counts_its_skips, NULL};
     run_round(&r);
 }
 
 static void test_intake(void **state)
 {
     (void)state;
-    round_t r = {"r4", {"verify", "rules", NULL}, {&intake_service, NULL}, {"intake", NULL}, NULL};
+    round_t r = {"r4", {"verify", "rules", NULL}, {&intake_service, NULL}, {"intake", NULL}, NULL, NULL};
+    run_round(&r);
+}
+
+static void test_city(void **state)
+{
+    (void)state;
+    round_t r = {"r5", {"verify", "rules", "warn", "intake", "match", NULL}, {&city_service, NULL}, {"city", NULL},
+                 NULL, "pingyang"};
     run_round(&r);
 }
 
@@ -419,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_warn_and_match),
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_intake),
+        cmocka_unit_test(test_city),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
