@@ -240,7 +240,8 @@ static void collect_params(lua_State *L, load_t *ctx)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    qsort(cat->params, cat->nparams, sizeof *cat->params, compare_params);
+    if (cat->nparams > 1)   /* params is NULL when there are none */
+        qsort(cat->params, cat->nparams, sizeof *cat->params, compare_params);
 }
 
 static int dsl_params_then_collect(lua_State *L)

@@ -627,7 +627,8 @@ rules_catalog_t *rules_catalog_load(const char *dir, const rules_limits_t *lim, 
         free(sources);
         return NULL;
     }
-    qsort(sources, n, sizeof *sources, compare_sources);
+    if (n > 1)   /* sources may be NULL when the directory holds none */
+        qsort(sources, n, sizeof *sources, compare_sources);
     return build(sources, n, lim, err, errlen);
 }
 

@@ -411,7 +411,8 @@ int verify_households_benefits(sais_svc_t *svc, MDB_txn *txn, const Sais__Reques
     sais_jw_t w;
     sais_jw_init(&w);
     if (rc == 0) {
-        qsort(l.v, l.n, sizeof *l.v, newest_first);
+        if (l.n > 1)   /* l.v is NULL when there is nothing, and qsort takes no NULL */
+            qsort(l.v, l.n, sizeof *l.v, newest_first);
         sais_jw_obj(&w);
         sais_jw_kstr(&w, "household_id", hh);
         sais_jw_key(&w, "items");
