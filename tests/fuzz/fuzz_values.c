@@ -7,6 +7,9 @@
  *   2  sais_jw_strn: any bytes give a JSON string jansson reads; valid UTF-8 reads back as
  *      the same bytes (NUL included).
  *   3  sais_wire: a varint reads back as written; find_bytes on any bytes stays inside them.
+ * With bit 3 set, whatever the low bits: the masks of sais_mask.h, which must stay inside
+ * their buffers and show no more than they promise (an ID's first six and last character, a
+ * phone's last four, a name's first character).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "sais_clock.h"
 #include "sais_id.h"
 #include "sais_json.h"
+#include "sais_mask.h"
 #include "sais_money.h"
 #include "sais_wire.h"
 #include "fuzz_check.h"
@@ -106,6 +110,38 @@ static void check_wire(const uint8_t *b, size_t n)
         CHECK(at <= n);
 }
 
+/* Characters other than '*' in s; a byte that does not start a well-formed UTF-8 sequence
+ * counts as one character, as sais_mask counts it. */
+static size_t visible(const char *s)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t len = *p < 0x80 ? 1 : *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3
+                   : *p >= 0xF0 && *p <= 0xF4 ? 4 : 1;
+        for (size_t i = 1; i < len; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                len = 1;
+        n += *p != '*';
+        p += len;
+    }
+    return n;
+}
+
+static void check_masks(const char *s, size_t n)
+{
+    char id[19];
+    sais_mask_id(s, id, sizeof id);
+    CHECK(memchr(id, '\0', sizeof id) != NULL && visible(id) <= 7);
+    char *out = malloc(n + 1);
+    CHECK(out != NULL);
+    sais_mask_phone(s, out, n + 1);
+    CHECK(memchr(out, '\0', n + 1) != NULL && visible(out) <= 4);
+    sais_mask_name(s, out, n + 1);
+    CHECK(memchr(out, '\0', n + 1) != NULL && visible(out) <= 1);
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,6 +154,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     memcpy(z, s, n);
     z[n] = '\0';
+    if (data[0] & 8) {
+        check_masks(z, strlen(z));
+        free(z);
+        return 0;
+    }
     switch (data[0] & 3) {
     case 0: check_id(z); break;
     case 1: check_money(s, n, data[0] & 4); break;
