@@ -138,6 +138,35 @@ static void state_gauges(gw_text_t *t, const char *svc, const json_t *st, const 
                 svc, c);
 }
 
+/* One metric family of (consumer, producer) samples, from the object `key` of each service's
+ * bus.status ("cursors", "skipped"). With `head`, a sample is the producer's head minus the
+ * value: the consumer's lag. A family's samples stay together, as the exposition format asks. */
+static void producer_family(gw_text_t *t, json_t *const *st, size_t n, const char *key, const char *name,
+                            const char *help, const char *type, const long long *head, const bool *have_head)
+{
+    gw_text_add(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *obj = st[i] ? json_object_get(st[i], key) : NULL;
+        const char *producer;
+        const json_t *v;
+        if (!json_is_object(obj)) continue;
+        json_object_foreach((json_t *)obj, producer, v) {
+            if (!json_is_integer(v)) continue;
+            char pl[96];
+            label_escape(producer, pl, sizeof pl);
+            long long c = json_integer_value(v);
+            if (!head) {
+                gw_text_add(t, "%s{consumer=\"%s\",producer=\"%s\"} %lld\n", name, gw_backends[i], pl, c);
+                continue;
+            }
+            for (size_t p = 0; p < n; p++)
+                if (strcmp(gw_backends[p], producer) == 0 && have_head[p])
+                    gw_text_add(t, "%s{consumer=\"%s\",producer=\"%s\"} %lld\n", name, gw_backends[i], pl,
+                                head[p] > c ? head[p] - c : 0);
+        }
+    }
+}
+
 static void render_bus(gw_t *gw, gw_text_t *t)
 {
     gw_fan_t out[16];
@@ -164,43 +193,13 @@ static void render_bus(gw_t *gw, gw_text_t *t)
                    "# TYPE sais_bus_head gauge\n");
     for (size_t i = 0; i < n; i++)
         if (have_head[i]) gw_text_add(t, "sais_bus_head{service=\"%s\"} %lld\n", gw_backends[i], head[i]);
-    gw_text_add(t, "# HELP sais_bus_lag Events a consumer has yet to apply from a producer.\n"
-                   "# TYPE sais_bus_lag gauge\n");
-    for (size_t i = 0; i < n; i++) {
-        const json_t *cur = st[i] ? json_object_get(st[i], "cursors") : NULL;
-        const char *producer;
-        const json_t *v;
-        if (!json_is_object(cur)) continue;
-        json_object_foreach((json_t *)cur, producer, v) {
-            if (!json_is_integer(v)) continue;
-            char pl[96];
-            label_escape(producer, pl, sizeof pl);
-            long long c = json_integer_value(v);
-            for (size_t p = 0; p < n; p++) {
-                if (strcmp(gw_backends[p], producer) != 0 || !have_head[p]) continue;
-                gw_text_add(t, "sais_bus_lag{consumer=\"%s\",producer=\"%s\"} %lld\n",
-                            gw_backends[i], pl, head[p] > c ? head[p] - c : 0);
-            }
-            gw_text_add(t, "sais_bus_cursor{consumer=\"%s\",producer=\"%s\"} %lld\n",
-                        gw_backends[i], pl, c);
-        }
-    }
-    gw_text_add(t, "# HELP sais_bus_skipped_events Events of a producer a consumer stepped over because "
-                   "no retry could apply them (each logged as an error).\n"
-                   "# TYPE sais_bus_skipped_events counter\n");
-    for (size_t i = 0; i < n; i++) {
-        const json_t *sk = st[i] ? json_object_get(st[i], "skipped") : NULL;
-        const char *producer;
-        const json_t *v;
-        if (!json_is_object(sk)) continue;
-        json_object_foreach((json_t *)sk, producer, v) {
-            if (!json_is_integer(v)) continue;
-            char pl[96];
-            label_escape(producer, pl, sizeof pl);
-            gw_text_add(t, "sais_bus_skipped_events{consumer=\"%s\",producer=\"%s\"} %lld\n", gw_backends[i], pl,
-                        (long long)json_integer_value(v));
-        }
-    }
+    producer_family(t, st, n, "cursors", "sais_bus_lag", "Events a consumer has yet to apply from a producer.",
+                    "gauge", head, have_head);
+    producer_family(t, st, n, "cursors", "sais_bus_cursor", "The last event of a producer a consumer has applied.",
+                    "gauge", NULL, NULL);
+    producer_family(t, st, n, "skipped", "sais_bus_skipped_events",
+                    "Events of a producer a consumer stepped over because no retry could apply them (each "
+                    "logged as an error).", "counter", NULL, NULL);
     for (size_t i = 0; i < n; i++) {
         state_gauges(t, gw_backends[i], st[i], "outreach", "held", "sais_rules_outreach_held",
                      "1 while rules.outreach = hold (a first load): nothing is granted, no case opened, no SMS sent.",

@@ -130,7 +130,7 @@ static Sais__Reply *health(const char *service, const Sais__Request *req, int *r
         if (strcmp(service, "ingest") == 0)
             return mk_reply(200, "application/json", "{\"service\":\"ingest\",\"head\":120,\"cursors\":{},\"map_used\":4096,\"map_size\":1048576}");
         if (strcmp(service, "verify") == 0)
-            return mk_reply(200, "application/json", "{\"service\":\"verify\",\"head\":7,\"cursors\":{\"ingest\":100},\"map_used\":8192,\"map_size\":1048576}");
+            return mk_reply(200, "application/json", "{\"service\":\"verify\",\"head\":7,\"cursors\":{\"ingest\":100},\"skipped\":{\"ingest\":3},\"map_used\":8192,\"map_size\":1048576}");
         return mk_reply(200, "application/json", "{\"head\":0,\"cursors\":{}}");
     }
     return mk_reply(200, "application/json", "{\"status\":\"up\"}");
@@ -668,6 +668,13 @@ static void health_and_metrics(void **state)
     assert_non_null(strstr(text, line));
     assert_non_null(strstr(text, "sais_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n"));
     assert_non_null(strstr(text, "sais_bus_lag{consumer=\"verify\",producer=\"ingest\"} 20\n"));
+    /* each family's samples together under its own HELP and TYPE (the cursors used to be
+     * interleaved with the lags, without either) */
+    const char *cur = strstr(text, "# TYPE sais_bus_cursor gauge\nsais_bus_cursor{consumer=\"verify\",producer=\"ingest\"} 100\n");
+    assert_non_null(cur);
+    assert_null(strstr(cur, "sais_bus_lag{"));
+    assert_non_null(strstr(text, "# TYPE sais_bus_skipped_events counter\n"
+                                 "sais_bus_skipped_events{consumer=\"verify\",producer=\"ingest\"} 3\n"));
     assert_non_null(strstr(text, "sais_bus_head{service=\"ingest\"} 120\n"));
     assert_non_null(strstr(text, "sais_store_map_used_bytes{service=\"verify\"} 8192\n"));
     assert_non_null(strstr(text, "sais_store_map_size_bytes{service=\"gateway\"}"));
