@@ -5,6 +5,7 @@
 #include "sais_wire.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,4 +274,47 @@ int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uin
     unsigned char b[8];
     sais_be64(cursor, b);
     return sais_put(txn, sais_store_dbi(store, "_cursors"), producer, strlen(producer), b, 8);
+}
+
+/* kept beside the counters in "_meta", one key per producer: "skipped:<producer>" */
+static int skipped_key(const char *producer, char key[96])
+{
+    int n = snprintf(key, 96, "skipped:%s", producer);
+    return n > 0 && n < 96 ? n : -1;
+}
+
+int sais_skipped_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *n)
+{
+    char key[96];
+    int kl = skipped_key(producer, key);
+    *n = 0;
+    if (kl < 0)
+        return 0;   /* no producer name that long is configured: nothing was skipped */
+    MDB_val v;
+    int rc = sais_get(txn, sais_store_dbi(store, "_meta"), key, (size_t)kl, &v);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != 8)
+        return MDB_CORRUPTED;
+    *n = sais_from_be64(v.mv_data);
+    return 0;
+}
+
+int sais_skip(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t seq)
+{
+    char key[96];
+    int kl = skipped_key(producer, key);
+    uint64_t n = 0;
+    int rc = sais_skipped_get(store, txn, producer, &n);
+    if (rc != 0)
+        return rc;
+    if (kl > 0) {
+        unsigned char b[8];
+        sais_be64(n + 1, b);
+        if ((rc = sais_put(txn, sais_store_dbi(store, "_meta"), key, (size_t)kl, b, 8)) != 0)
+            return rc;
+    }
+    return sais_cursor_set(store, txn, producer, seq);
 }

@@ -53,5 +53,9 @@ void sais_bus_fetch_free(Sais__FetchReply *reply);
 /* A consumer's cursor for `producer` (0 if none yet). LMDB codes. */
 int sais_cursor_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *cursor);
 int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t cursor);
+/* Events of `producer` a consumer stepped over because no retry could apply them: how many
+ * (0 if none), and one more, its cursor moved to `seq` in the same transaction. LMDB codes. */
+int sais_skipped_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *n);
+int sais_skip(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t seq);
 
 #endif

@@ -307,21 +307,7 @@ typedef struct { sais_svc_t *svc; consumer_t *c; uint64_t seq; } skip_ctx_t;
 static int skip_fn(MDB_txn *txn, void *vctx)
 {
     skip_ctx_t *k = vctx;
-    char key[96];
-    int n = snprintf(key, sizeof key, "skipped:%s", k->c->producer);
-    MDB_dbi meta = sais_store_dbi(k->svc->store, "_meta");
-    MDB_val v;
-    uint64_t count = 0;
-    int rc = sais_get(txn, meta, key, (size_t)n, &v);
-    if (rc == 0 && v.mv_size == 8)
-        count = sais_from_be64(v.mv_data);
-    else if (rc != 0 && rc != MDB_NOTFOUND)
-        return rc;
-    unsigned char b[8];
-    sais_be64(count + 1, b);
-    if ((rc = sais_put(txn, meta, key, (size_t)n, b, 8)) != 0)
-        return rc;
-    return sais_cursor_set(k->svc->store, txn, k->c->producer, k->seq);
+    return sais_skip(k->svc->store, txn, k->c->producer, k->seq);
 }
 
 /* After a batch failed: its events one at a time, each in a transaction of its own, up to

@@ -36,16 +36,11 @@ static int bus_status_fn(MDB_txn *txn, void *vctx)
     /* events of each producer stepped over because no retry could apply them */
     sais_jw_key(c->w, "skipped");
     sais_jw_obj(c->w);
-    MDB_dbi meta = sais_store_dbi(c->svc->store, "_meta");
     for (size_t i = 0; i < c->svc->nconsumers; i++) {
-        char key[96];
-        int n = snprintf(key, sizeof key, "skipped:%s", c->svc->consumers[i].producer);
-        MDB_val v;
-        rc = sais_get(txn, meta, key, (size_t)n, &v);
-        if (rc != 0 && rc != MDB_NOTFOUND)
+        uint64_t n = 0;
+        if ((rc = sais_skipped_get(c->svc->store, txn, c->svc->consumers[i].producer, &n)) != 0)
             return rc;
-        sais_jw_kint(c->w, c->svc->consumers[i].producer,
-                     rc == 0 && v.mv_size == 8 ? (int64_t)sais_from_be64(v.mv_data) : 0);
+        sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)n);
     }
     sais_jw_obj_end(c->w);
     return c->svc->def->on_status ? c->svc->def->on_status(c->svc, txn, c->w) : 0;
