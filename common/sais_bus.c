@@ -253,20 +253,25 @@ void sais_bus_fetch_free(Sais__FetchReply *reply)
     reply->n_events = 0;
 }
 
-int sais_cursor_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *cursor)
+/* A big-endian u64 under key (0 if absent). LMDB codes. */
+static int get_u64(MDB_txn *txn, MDB_dbi dbi, const char *key, size_t klen, uint64_t *out)
 {
     MDB_val v;
-    int rc = sais_get(txn, sais_store_dbi(store, "_cursors"), producer, strlen(producer), &v);
-    if (rc == MDB_NOTFOUND) {
-        *cursor = 0;
+    *out = 0;
+    int rc = sais_get(txn, dbi, key, klen, &v);
+    if (rc == MDB_NOTFOUND)
         return 0;
-    }
     if (rc != 0)
         return rc;
     if (v.mv_size != 8)
         return MDB_CORRUPTED;
-    *cursor = sais_from_be64(v.mv_data);
+    *out = sais_from_be64(v.mv_data);
     return 0;
+}
+
+int sais_cursor_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *cursor)
+{
+    return get_u64(txn, sais_store_dbi(store, "_cursors"), producer, strlen(producer), cursor);
 }
 
 int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t cursor)
@@ -290,16 +295,7 @@ int sais_skipped_get(sais_store_t *store, MDB_txn *txn, const char *producer, ui
     *n = 0;
     if (kl < 0)
         return 0;   /* no producer name that long is configured: nothing was skipped */
-    MDB_val v;
-    int rc = sais_get(txn, sais_store_dbi(store, "_meta"), key, (size_t)kl, &v);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc != 0)
-        return rc;
-    if (v.mv_size != 8)
-        return MDB_CORRUPTED;
-    *n = sais_from_be64(v.mv_data);
-    return 0;
+    return get_u64(txn, sais_store_dbi(store, "_meta"), key, (size_t)kl, n);
 }
 
 int sais_skip(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t seq)
