@@ -171,7 +171,7 @@ static void render_bus(gw_t *gw, gw_text_t *t)
 {
     gw_fan_t out[16];
     json_t *st[16] = {NULL};
-    long long head[16];
+    long long head[16] = {0};
     bool have_head[16] = {false};
     gw_fanout(gw, "bus.status", PROBE_TIMEOUT_MS, out);
     size_t n = 0;
