@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "gateway_audit.h"
 #include "sais_client.h"
 #include "sais_log.h"
@@ -166,7 +169,65 @@ static bool key_has_source(const gw_key_t *k, const char *source)
     return false;
 }
 
-/* 0 when the caller may go on; otherwise rq->resp is the 401/403/503. */
+/* ---- pacing (gateway_rate.h) */
+
+static int64_t now_ms(void)
+{
+    return gw_now_us() / 1000;
+}
+
+static void too_many(gw_req_t *rq, gw_rate_verdict_t v, const char *detail)
+{
+    gw_problem(&rq->resp, 429, "rate_limited", "%s; retry in %u s", detail, v.retry_after_s);
+    snprintf(rq->resp.xname, sizeof rq->resp.xname, "Retry-After");
+    snprintf(rq->resp.xvalue, sizeof rq->resp.xvalue, "%u", v.retry_after_s);
+    rq->rate_first = v.first_refusal;
+}
+
+/* After a failed authentication (rq->resp is its 401): the client address's budget of
+ * failures. Over it, the 401 becomes a 429. */
+static void pace_failure(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
+{
+    if (!gw->rate_fails || gw->auth_fails_per_min == 0) return;
+    char addr[INET6_ADDRSTRLEN] = "unknown";
+    if (h->client && h->client->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)h->client)->sin_addr, addr, sizeof addr);
+    else if (h->client && h->client->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)h->client)->sin6_addr, addr, sizeof addr);
+    gw_rate_verdict_t v = gw_rate_take(gw->rate_fails, addr, gw->auth_fails_per_min,
+                                       gw->auth_fails_per_min, now_ms());
+    if (v.allowed) return;
+    if (v.first_refusal)
+        sais_warn("gateway: %s failed to authenticate more than %u times a minute; refused "
+                  "with 429 for now", addr, (unsigned)gw->auth_fails_per_min);
+    char detail[160];
+    snprintf(detail, sizeof detail, "%s failed to authenticate more than %u times a minute",
+             addr, (unsigned)gw->auth_fails_per_min);
+    too_many(rq, v, detail);
+    /* the first refusal's audit entry says who was held back */
+    snprintf(rq->subject, sizeof rq->subject, "client %s", addr);
+}
+
+/* After a successful authentication: the key's budget, per its role. 0 to go on. */
+static int pace_key(gw_t *gw, gw_req_t *rq)
+{
+    unsigned role = 0;
+    while (role + 1 < GW_NROLES && (rq->key.role_bit >> role) > 1) role++;
+    uint32_t per_min = gw->rate_keys ? gw->rate_per_min[role] : 0;
+    if (per_min == 0) return 0;
+    uint64_t burst = (uint64_t)per_min * gw->rate_burst_s / 60;
+    gw_rate_verdict_t v = gw_rate_take(gw->rate_keys, rq->key.id, per_min,
+                                       burst < 1 ? 1 : burst > UINT32_MAX ? UINT32_MAX : (uint32_t)burst,
+                                       now_ms());
+    if (v.allowed) return 0;
+    char detail[160];
+    snprintf(detail, sizeof detail, "key %s is over its rate of %u requests a minute",
+             rq->key.id, (unsigned)per_min);
+    too_many(rq, v, detail);
+    return -1;
+}
+
+/* 0 when the caller may go on; otherwise rq->resp is the 401/403/429/503. */
 static int authenticate(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
 {
     size_t tl = 0;
@@ -177,12 +238,13 @@ static int authenticate(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
                                     : "an API key is required: Authorization: Bearer <key>");
         snprintf(rq->resp.xname, sizeof rq->resp.xname, "WWW-Authenticate");
         snprintf(rq->resp.xvalue, sizeof rq->resp.xvalue, "Bearer");
+        pace_failure(gw, rq, h);
         return -1;
     }
     int rc = gw_key_lookup(gw->store, tok, tl, &rq->key);
     if (rc == 0) {
         rq->authed = true;
-        return 0;
+        return pace_key(gw, rq);
     }
     if (rc < 0) {
         gw_problem(&rq->resp, 503, "store_unavailable", "the key store cannot be read");
@@ -192,6 +254,7 @@ static int authenticate(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
     gw_problem(&rq->resp, 401, "unauthorized", "unknown or revoked API key");
     snprintf(rq->resp.xname, sizeof rq->resp.xname, "WWW-Authenticate");
     snprintf(rq->resp.xvalue, sizeof rq->resp.xvalue, "Bearer error=\"invalid_token\"");
+    pace_failure(gw, rq, h);
     return -1;
 }
 
@@ -439,7 +502,10 @@ bool gw_dispatch_end_now(gw_t *gw, gw_req_t *rq)
 bool gw_audit_entry(const gw_req_t *rq, gw_audit_in_t *e, char action[160])
 {
     int st = rq->resp.status;
-    bool audited = st == 401 || st == 403 ||
+    /* a 429 carries nothing and is not a decision about the caller's rights; only the first
+     * of a spell is kept, so that a flood cannot grow the chain without bound */
+    bool audited = st == 429 ? rq->rate_first
+                 : st == 401 || st == 403 ||
                    (rq->matched && (rq->match.route->flags & (GW_F_AUDIT | GW_F_WRITE)));
     if (!audited) return false;
     gw_req_action(rq, action, 160);

@@ -20,6 +20,7 @@
 #include "gateway_http.h"
 #include "gateway_keys.h"
 #include "gateway_problem.h"
+#include "gateway_rate.h"
 #include "gateway_routes.h"
 #include "sais_service.h"
 #include "sais_store.h"
@@ -60,6 +61,12 @@ typedef struct gw_t {
     int                long_timeout_ms;  /* the same for GW_F_LONG routes */
     char               web_dir[PATH_MAX];/* resolved; "" when there is no console */
     unsigned           port;             /* the port actually bound */
+    /* pacing (gateway_rate.h); NULL tables: nobody is held back (unit tests) */
+    gw_rate_t         *rate_keys;        /* per key id */
+    gw_rate_t         *rate_fails;       /* failed authentications per client address */
+    uint32_t           rate_per_min[GW_NROLES];   /* by role: [i] for the bit 1 << i */
+    uint32_t           rate_burst_s;
+    uint32_t           auth_fails_per_min;
 } gw_t;
 
 typedef struct {
@@ -78,6 +85,7 @@ typedef struct {
     const char *idempotency_key;
     const char *request_id;
     int64_t     content_length;   /* -1 if absent */
+    const struct sockaddr *client;  /* the peer's address, NULL if unknown */
     bool        has_body;         /* Content-Length > 0 or Transfer-Encoding */
 } gw_headers_t;
 
@@ -105,6 +113,7 @@ typedef struct gw_req_t {
     gw_resp_t    resp;
     /* the server's own (gateway_server.c) */
     bool         audited;         /* gw_dispatch_audit has run */
+    bool         rate_first;      /* a 429 that starts a refusal spell: audited, later ones not */
     bool         refuse_early;    /* a refusal may be sent before the body (see the server) */
     int          parked;          /* where the request waits on gateway_async (PARK_*) */
     void        *conn;            /* the HTTP connection, while parked */

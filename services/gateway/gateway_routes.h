@@ -21,6 +21,7 @@ enum {
     GW_ROLE_CITY       = 1u << 5,
     GW_ROLE_AUDITOR    = 1u << 6,
 };
+#define GW_NROLES 7   /* the bits above are 1 << 0 .. 1 << (GW_NROLES - 1) */
 
 enum {
     GW_F_NOAUTH = 1u << 0,   /* no key needed (/healthz, /metrics, /console) */

@@ -55,6 +55,13 @@ static void load_settings(gw_t *gw, const sais_config_t *cfg)
     gw->conn_memory = (size_t)sais_config_int(cfg, "gateway.conn_memory_kb") * 1024;
     gw->long_timeout_ms = (int)sais_config_int(cfg, "gateway.long_request_timeout_ms");
     if (gw->long_timeout_ms < gw->timeout_ms) gw->long_timeout_ms = gw->timeout_ms;
+    for (unsigned i = 0; i < GW_NROLES; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "gateway.rate.%s", gw_role_name(1u << i));
+        gw->rate_per_min[i] = (uint32_t)sais_config_int(cfg, key);
+    }
+    gw->rate_burst_s = (uint32_t)sais_config_int(cfg, "gateway.rate_burst_s");
+    gw->auth_fails_per_min = (uint32_t)sais_config_int(cfg, "gateway.auth_failures_per_min");
     const char *web = sais_config_get(cfg, "gateway.web_dir");
     gw->web_dir[0] = '\0';
     if (web && *web) {
@@ -317,6 +324,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             .request_id = header(c, "X-Request-Id"),
             .content_length = cl ? strtoll(cl, NULL, 10) : -1,
         };
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        h.client = ci ? ci->client_addr : NULL;
         h.has_body = (cl && h.content_length > 0) || te != NULL;
         /* libmicrohttpd takes a response before the body or after all of it, not in the
          * middle. Refusing a body before it comes: a client waiting for "100 Continue" never
@@ -428,6 +437,8 @@ static void gw_free(gw_t **gw_p)
     if (gw->mhd) MHD_stop_daemon(gw->mhd);
     gw_async_destroy(&gw->async);
     gw_metrics_destroy(&gw->metrics);
+    gw_rate_destroy(&gw->rate_keys);
+    gw_rate_destroy(&gw->rate_fails);
     free(gw);
     *gw_p = NULL;
 }
@@ -444,8 +455,12 @@ static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
     gw->call = client_call;
     gw->call_cls = sais_svc_client(svc);
     gw->metrics = gw_metrics_new();
-    if (!gw->metrics || !gw->call_cls) {
-        snprintf(err, errlen, "gateway: cannot set up (metrics or client)");
+    /* a table slot per key in use, and room for the addresses of a flood (about 100 bytes
+     * each: 5.5 MiB at most) */
+    gw->rate_keys = gw_rate_new(4096);
+    gw->rate_fails = gw_rate_new(65536);
+    if (!gw->metrics || !gw->call_cls || !gw->rate_keys || !gw->rate_fails) {
+        snprintf(err, errlen, "gateway: cannot set up (metrics, client or rate tables)");
         gw_free(&gw);
         return -1;
     }

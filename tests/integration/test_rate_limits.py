@@ -1,0 +1,111 @@
+"""The 429 of API.md "Conventions": each key is paced by its role (gateway.rate.<role>, a
+burst of gateway.rate_burst_s seconds' worth), each client address by its failed
+authentications (gateway.auth_failures_per_min).
+
+- a caseworker key spends its burst, then gets 429 problem+json with Retry-After, and is
+  served again once that many seconds have passed; another caseworker key and the admin
+  key (unlimited by default) are not held back meanwhile;
+- a flood of bad keys from one address: the first N are 401s, each audited; after that 429s,
+  of which only the first is audited (the chain cannot be grown without bound), while a
+  valid key from the same address is still served;
+- the 429s are counted per route in /metrics and the audit chain still verifies."""
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from sais_harness import BIN, Cluster, Results, make_id  # noqa: E402
+
+R = Results()
+PER_MIN = 60      # caseworker: one a second
+BURST_S = 5       # so a burst of 5
+FAILS = 8         # failed authentications a minute per address
+
+
+def audit_all(c, key):
+    out, cursor = [], None
+    while True:
+        st, body, _ = c.http.get("/v1/audit?limit=1000" + ("&cursor=" + cursor if cursor else ""), key=key)
+        assert st == 200, (st, body)
+        out += body["items"]
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return out
+
+
+def main():
+    c = Cluster(mode="embedded", extra_config={
+        "gateway.rate.caseworker": str(PER_MIN),
+        "gateway.rate_burst_s": str(BURST_S),
+        "gateway.auth_failures_per_min": str(FAILS),
+    })
+    c.start()
+    try:
+        adm = c.http
+        keys = {}
+        for name, spec in (("cw1", {"role": "caseworker", "regions": ["330326"]}),
+                           ("cw2", {"role": "caseworker", "regions": ["330326"]}),
+                           ("aud", {"role": "auditor"})):
+            st, k, _ = adm.post("/v1/keys", dict(spec, name=name))
+            assert st == 201, (st, k)
+            keys[name] = k
+        pid = make_id("330326", "19800101", 11)
+        path = "/v1/persons/" + pid
+
+        # ---- a key's burst, then 429 with Retry-After
+        burst = PER_MIN * BURST_S // 60
+        got = [adm.get(path, key=keys["cw1"]["key"]) for _ in range(burst)]
+        R.check(all(st != 429 for st, _, _ in got),
+                "a caseworker key's first %d requests are served (%s)" % (burst, sorted({st for st, _, _ in got})))
+        st, body, hdrs = adm.get(path, key=keys["cw1"]["key"])
+        retry = hdrs.get("Retry-After")
+        R.check(st == 429 and hdrs.get("Content-Type", "").startswith("application/problem+json")
+                and body.get("status") == 429 and body.get("type", "").endswith("/rate_limited")
+                and keys["cw1"]["id"] in body.get("detail", ""),
+                "the next one is a 429 problem naming the key: %s %r" % (st, body))
+        R.check(retry is not None and retry.isdigit() and 1 <= int(retry) <= 60,
+                "with Retry-After in whole seconds: %r" % retry)
+        st2, _, _ = adm.get(path, key=keys["cw2"]["key"])
+        R.check(st2 != 429, "another caseworker key is not held back: %s" % st2)
+        many = [adm.get(path)[0] for _ in range(50)]
+        R.check(429 not in many, "the admin key (unlimited by default) is not held back: %s" % sorted(set(many)))
+        time.sleep(int(retry) + 0.2)
+        st3, _, _ = adm.get(path, key=keys["cw1"]["key"])
+        R.check(st3 != 429, "after Retry-After the key is served again: %s" % st3)
+
+        # ---- failed authentications from one address
+        before = audit_all(c, keys["aud"]["key"])
+        bad = [adm.get(path, key="sais_000000000000_" + "A" * 43) for _ in range(FAILS)]
+        R.check(all(st == 401 for st, _, _ in bad), "the first %d bad keys get 401: %s" % (FAILS, [s for s, _, _ in bad]))
+        flood = [adm.get(path, key="sais_000000000000_" + "B" * 43) for _ in range(40)]
+        flood += [adm.get(path, key="", headers={"Authorization": "Basic eA=="}) for _ in range(10)]
+        R.check(all(st == 429 and h.get("Retry-After") for st, _, h in flood),
+                "then 429 with Retry-After, whether the key is unknown or missing: %s" % sorted({s for s, _, _ in flood}))
+        st4, _, _ = adm.get(path, key=keys["cw2"]["key"])
+        R.check(st4 != 429 and st4 != 401, "a valid key from the same address is still served: %s" % st4)
+        after = audit_all(c, keys["aud"]["key"])
+        new = after[len(before):]
+        n401 = sum(1 for e in new if e["status"] == 401)
+        n429 = [e for e in new if e["status"] == 429]
+        R.check(n401 == FAILS, "each 401 is audited: %d entries for %d" % (n401, FAILS))
+        R.check(len(n429) == 1 and n429[0]["actor"] == "-" and n429[0]["subject"] == "client 127.0.0.1",
+                "of the 50 429s only the first is audited, naming the address: %r" % n429)
+
+        st, text, _ = adm.get("/metrics")
+        text = text.decode() if isinstance(text, bytes) else text
+        lines = [l for l in text.splitlines() if 'status="429"' in l and "persons" in l and "_count" not in l
+                 and "_bucket" not in l and "_sum" not in l]
+        R.check(any(l.split()[-1] not in ("0",) for l in lines), "/metrics counts the 429s: %s" % lines[:2])
+    finally:
+        c.stop(check=False)
+    r = subprocess.run([BIN, "audit", "verify", "--data", c.data], capture_output=True, text=True, timeout=60)
+    R.check(r.returncode == 0 and "intact" in r.stdout, "the audit chain verifies: %s" % r.stdout.strip())
+    if not R.failed:
+        c.cleanup()
+    R.finish()
+
+
+if __name__ == "__main__":
+    main()
