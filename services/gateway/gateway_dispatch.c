@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -42,7 +43,7 @@ void gw_req_destroy(gw_req_t **rq_p)
     gw_path_free(&rq->path);
     gw_params_free(&rq->params);
     free(rq->body);
-    free(rq->feed.buf);
+    gw_feed_free(rq);
     gw_resp_reset(&rq->resp);
     free(rq);
     *rq_p = NULL;
@@ -277,6 +278,17 @@ static int authorize(gw_req_t *rq)
     return 0;
 }
 
+/* A Content-Encoding value is one coding, case-insensitive, blanks around it allowed. */
+static bool encoding_is(const char *v, const char *coding)
+{
+    while (*v == ' ' || *v == '\t') v++;
+    size_t n = strlen(coding);
+    if (strncasecmp(v, coding, n) != 0) return false;
+    for (v += n; *v; v++)
+        if (*v != ' ' && *v != '\t') return false;
+    return true;
+}
+
 static int check_body_headers(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
 {
     const gw_route_t *r = rq->match.route;
@@ -300,6 +312,16 @@ static int check_body_headers(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
         gw_problem(&rq->resp, 413, "too_large", "the body is over the limit of %llu bytes",
                    (unsigned long long)rq->limit);
         return -1;
+    }
+    if (h->has_body && h->content_encoding && !encoding_is(h->content_encoding, "identity")) {
+        bool gzip = encoding_is(h->content_encoding, "gzip") || encoding_is(h->content_encoding, "x-gzip");
+        if (!gzip || !(r->flags & GW_F_STREAM)) {
+            gw_problem(&rq->resp, 415, "unsupported_media_type",
+                       "Content-Encoding %.60s is not taken here: a feed upload may be gzip, "
+                       "other bodies are sent as they are", h->content_encoding);
+            return -1;
+        }
+        if (gw_feed_gzip(rq) != 0) return -1;
     }
     if ((r->flags & GW_F_JSON) && h->has_body && !gw_ctype_is(h->content_type, "application/json")) {
         gw_problem(&rq->resp, 415, "unsupported_media_type",
@@ -390,16 +412,21 @@ void gw_dispatch_head(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
 
 /* ---- body */
 
+/* Counts n more body bytes against the route's limit: false (and the 413) when over it. */
+static bool within_limit(gw_t *gw, gw_req_t *rq, size_t n)
+{
+    rq->received += n;
+    if (rq->received <= rq->limit) return true;
+    if (rq->feed.open) gw_feed_abandon(gw, rq);
+    gw_problem(&rq->resp, 413, "too_large", "the body is over the limit of %llu bytes",
+               (unsigned long long)rq->limit);
+    return false;
+}
+
 void gw_dispatch_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
 {
     if (rq->resp.ready || n == 0) return;
-    rq->received += n;
-    if (rq->received > rq->limit) {
-        if (rq->feed.open) gw_feed_abandon(gw, rq);
-        gw_problem(&rq->resp, 413, "too_large", "the body is over the limit of %llu bytes",
-                   (unsigned long long)rq->limit);
-        return;
-    }
+    if (!within_limit(gw, rq, n)) return;
     if (rq->matched && (rq->match.route->flags & GW_F_STREAM)) {
         gw_feed_data(gw, rq, data, n);
         return;
@@ -419,6 +446,14 @@ void gw_dispatch_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
     memcpy(rq->body + rq->len, data, n);
     rq->len += n;
     rq->body[rq->len] = '\0';
+}
+
+size_t gw_dispatch_data_some(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
+{
+    if (rq->resp.ready || n == 0) return n;
+    size_t take = gw_feed_take(gw, rq, data, n);
+    if (!rq->resp.ready) within_limit(gw, rq, take);
+    return take;
 }
 
 /* ---- the answer */

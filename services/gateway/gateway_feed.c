@@ -11,12 +11,23 @@
  *   feed.end   {session}                  -> the batch report, passed through
  *   feed.abort {session}                  -> sent when the upload will not finish (413,
  *                                            client gone); ingest may drop the session
+ *
+ * A body sent with Content-Encoding: gzip (a 1 GiB batch is a tenth of that on the county
+ * network) is inflated on its way into the buffer, so ingest sees, and a retried batch is
+ * compared on, the records themselves whichever way they came. The limit holds for what it
+ * inflates to as well: a small body that inflates without end is a 413, not a full disk. A
+ * corrupt or truncated one is a 400 and the upload is abandoned, as when a client goes away.
+ * gzip's checksum comes at the end of each member, so what a member inflates to is held in
+ * the buffer until its checksum holds: a body of members of up to GW_FEED_CHUNK inflated
+ * (concatenated gzip files) never has a record of a corrupt member taken in. Of a bigger
+ * member, each full buffer must go before its end is known, as a plain body's bytes do.
  */
 #include "gateway_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "sais_json.h"
 #include "sais_log.h"
 
@@ -85,16 +96,21 @@ int gw_feed_begin(gw_t *gw, gw_req_t *rq)
     return 0;
 }
 
+/* Sends the buffer to ingest. Of a gzip body only what came from members whose checksum
+ * held, when there is any: the rest waits in the buffer for its member's end. */
 static int flush(gw_t *gw, gw_req_t *rq)
 {
+    size_t send = rq->feed.gz && rq->feed.gz_ok > 0 ? rq->feed.gz_ok : rq->feed.len;
     Sais__Reply *rep = NULL;
-    if (session_call(gw, rq, "feed.chunk", rq->feed.buf, rq->feed.len, chunk_timeout(gw), &rep) != 0) {
+    if (session_call(gw, rq, "feed.chunk", rq->feed.buf, send, chunk_timeout(gw), &rep) != 0) {
         rq->feed.open = false;
         return -1;
     }
     sais__reply__free_unpacked(rep, NULL);
-    rq->feed.total += rq->feed.len;
-    rq->feed.len = 0;
+    rq->feed.total += send;
+    memmove(rq->feed.buf, rq->feed.buf + send, rq->feed.len - send);
+    rq->feed.len -= send;
+    rq->feed.gz_ok = 0;
     return 0;
 }
 
@@ -109,25 +125,120 @@ size_t gw_feed_room(const gw_req_t *rq)
     return GW_FEED_CHUNK - rq->feed.len;
 }
 
+int gw_feed_gzip(gw_req_t *rq)
+{
+    z_stream *z = calloc(1, sizeof *z);
+    /* 15 + 16: a gzip header and trailer, not zlib's own or raw deflate */
+    if (!z || inflateInit2(z, 15 + 16) != Z_OK) {
+        free(z);
+        gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
+        return -1;
+    }
+    rq->feed.gz = z;
+    return 0;
+}
+
+void gw_feed_free(gw_req_t *rq)
+{
+    if (rq->feed.gz) {
+        inflateEnd(rq->feed.gz);
+        free(rq->feed.gz);
+        rq->feed.gz = NULL;
+    }
+    free(rq->feed.buf);
+    rq->feed.buf = NULL;
+}
+
+static int ensure_buf(gw_t *gw, gw_req_t *rq)
+{
+    if (rq->feed.buf) return 0;
+    rq->feed.buf = malloc(GW_FEED_CHUNK);
+    if (rq->feed.buf) return 0;
+    gw_feed_abandon(gw, rq);
+    gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
+    return -1;
+}
+
+/* Inflates into the buffer's room: from `in` (NULL with n 0 to drain what zlib holds back).
+ * Returns the input bytes taken, or (size_t)-1 with rq->resp set and the upload abandoned. */
+static size_t inflate_some(gw_t *gw, gw_req_t *rq, const char *in, size_t n)
+{
+    z_stream *z = rq->feed.gz;
+    size_t taken = 0;
+    for (;;) {
+        size_t room = GW_FEED_CHUNK - rq->feed.len;
+        if (room == 0) break;
+        uInt chunk_in = (uInt)((n - taken) > (1u << 30) ? (1u << 30) : (n - taken));
+        if (rq->feed.gz_end) {
+            if (chunk_in == 0) break;
+            /* another gzip member follows (concatenated files, pigz) */
+            if (inflateReset(z) != Z_OK) goto corrupt;
+            rq->feed.gz_end = false;
+        }
+        z->next_in = (Bytef *)(in ? in + taken : NULL);
+        z->avail_in = chunk_in;
+        z->next_out = (Bytef *)rq->feed.buf + rq->feed.len;
+        z->avail_out = (uInt)room;
+        int rc = inflate(z, Z_NO_FLUSH);
+        size_t out = room - z->avail_out, used = chunk_in - z->avail_in;
+        rq->feed.len += out;
+        rq->feed.inflated += out;
+        taken += used;
+        rq->feed.gz_in += used;
+        if (rq->feed.inflated > rq->limit) {
+            gw_feed_abandon(gw, rq);
+            gw_problem(&rq->resp, 413, "too_large",
+                       "the gzip body inflates past the limit of %llu bytes",
+                       (unsigned long long)rq->limit);
+            return (size_t)-1;
+        }
+        if (rc == Z_STREAM_END) {
+            rq->feed.gz_end = true;
+            rq->feed.gz_ok = rq->feed.len;
+            continue;
+        }
+        if (rc == Z_BUF_ERROR || (rc == Z_OK && out == 0 && used == 0)) break;   /* wants more input */
+        if (rc == Z_MEM_ERROR) {
+            gw_feed_abandon(gw, rq);
+            gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
+            return (size_t)-1;
+        }
+        if (rc != Z_OK) goto corrupt;
+    }
+    return taken;
+corrupt:
+    gw_feed_abandon(gw, rq);
+    gw_problem(&rq->resp, 400, "bad_gzip",
+               "the gzip body does not inflate after %llu compressed bytes (%s); what was sent "
+               "to ingest before it was found has been taken in: post the batch again to finish it",
+               (unsigned long long)rq->feed.gz_in, z->msg ? z->msg : "corrupt data");
+    return (size_t)-1;
+}
+
+size_t gw_feed_take(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
+{
+    if (!rq->feed.open || ensure_buf(gw, rq) != 0) return n;
+    if (rq->feed.gz) {
+        size_t t = inflate_some(gw, rq, data, n);
+        return t == (size_t)-1 ? n : t;
+    }
+    size_t take = GW_FEED_CHUNK - rq->feed.len;
+    if (take > n) take = n;
+    memcpy(rq->feed.buf + rq->feed.len, data, take);
+    rq->feed.len += take;
+    rq->feed.inflated += take;
+    return take;
+}
+
 /* A full buffer is sent when more bytes come, not when it fills: so the caller can fill it
  * without waiting and choose where the wait happens (gw_feed_flush). */
 int gw_feed_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n)
 {
     if (!rq->feed.open) return -1;
-    if (!rq->feed.buf) {
-        rq->feed.buf = malloc(GW_FEED_CHUNK);
-        if (!rq->feed.buf) {
-            gw_feed_abandon(gw, rq);
-            gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
-            return -1;
-        }
-    }
     while (n > 0) {
         if (rq->feed.len == GW_FEED_CHUNK && flush(gw, rq) != 0) return -1;
-        size_t take = GW_FEED_CHUNK - rq->feed.len;
-        if (take > n) take = n;
-        memcpy(rq->feed.buf + rq->feed.len, data, take);
-        rq->feed.len += take;
+        size_t take = gw_feed_take(gw, rq, data, n);
+        if (rq->resp.ready) return -1;
         data += take;
         n -= take;
     }
@@ -139,6 +250,20 @@ void gw_feed_end(gw_t *gw, gw_req_t *rq)
     if (!rq->feed.open) {
         if (!rq->resp.ready)
             gw_problem(&rq->resp, 503, "service_unavailable", "the upload was not opened");
+        return;
+    }
+    /* what zlib still holds back, then the stream must have ended where the body did */
+    while (rq->feed.gz) {
+        if (rq->feed.len == GW_FEED_CHUNK && flush(gw, rq) != 0) return;
+        size_t before = rq->feed.len;
+        if (inflate_some(gw, rq, NULL, 0) == (size_t)-1) return;
+        if (rq->feed.len == before) break;
+    }
+    if (rq->feed.gz && !rq->feed.gz_end) {
+        gw_feed_abandon(gw, rq);
+        gw_problem(&rq->resp, 400, "bad_gzip",
+                   "the gzip body ends before its stream does (%llu compressed bytes): truncated?",
+                   (unsigned long long)rq->feed.gz_in);
         return;
     }
     if (rq->feed.len > 0 && flush(gw, rq) != 0) return;

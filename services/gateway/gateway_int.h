@@ -76,12 +76,19 @@ typedef struct {
     size_t   len;
     uint64_t total;
     bool     open;         /* begun and neither ended nor failed */
+    /* Content-Encoding: gzip (gateway_feed.c): the body is inflated on its way to buf */
+    void    *gz;           /* z_stream, NULL for a plain body */
+    bool     gz_end;       /* the last gzip member read so far is complete */
+    uint64_t inflated;     /* bytes the body inflated to so far */
+    uint64_t gz_in;        /* compressed bytes inflated so far (every member) */
+    size_t   gz_ok;        /* bytes at the start of buf from members whose checksum held */
 } gw_feed_t;
 
 /* Header values the pipeline needs (borrowed from the HTTP layer for one call). */
 typedef struct {
     const char *authorization;
     const char *content_type;
+    const char *content_encoding;
     const char *idempotency_key;
     const char *request_id;
     int64_t     content_length;   /* -1 if absent */
@@ -125,6 +132,10 @@ void gw_req_destroy(gw_req_t **rq_p);
 /* ---- the pipeline (gateway_dispatch.c) */
 void gw_dispatch_head(gw_t *gw, gw_req_t *rq, const gw_headers_t *h);
 void gw_dispatch_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
+/* The same for a feed upload whose buffer has room, without waiting: takes what fits (of a
+ * gzip body, what inflates into the room) and returns how many of the n bytes it took. When
+ * the answer is decided meanwhile (413, a corrupt gzip body) the rest is not wanted. */
+size_t gw_dispatch_data_some(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
 void gw_dispatch_end(gw_t *gw, gw_req_t *rq);
 /* gw_dispatch_end when it can answer without waiting: a read of a service in this process,
  * answered on this thread. false (nothing done) when the answer needs a wait. */
@@ -173,6 +184,14 @@ int  gw_feed_begin(gw_t *gw, gw_req_t *rq);
  * bytes it never waits: gw_feed_room says how many that is. */
 int  gw_feed_data(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
 size_t gw_feed_room(const gw_req_t *rq);
+/* Takes bytes of the body into the buffer without waiting: returns how many of the n it
+ * took (fewer when the buffer fills). On a corrupt gzip body or one that inflates past
+ * rq->limit, rq->resp is the 400/413, the upload is abandoned and n is returned. */
+size_t gw_feed_take(gw_t *gw, gw_req_t *rq, const char *data, size_t n);
+/* A gzip body (Content-Encoding: gzip, one or more members): 0, or -1 with rq->resp. */
+int  gw_feed_gzip(gw_req_t *rq);
+/* Frees what the upload holds (gw_req_destroy). */
+void gw_feed_free(gw_req_t *rq);
 /* Sends a full buffer now. */
 int  gw_feed_flush(gw_t *gw, gw_req_t *rq);
 void gw_feed_end(gw_t *gw, gw_req_t *rq);

@@ -259,10 +259,8 @@ static enum MHD_Result body_piece(gw_t *gw, struct MHD_Connection *c, gw_req_t *
     size_t n = *size;
     if (!rq->resp.ready) {
         if (gw->async && rq->feed.open) {
-            size_t room = gw_feed_room(rq);
-            if (room == 0) return park(gw, c, rq, PARK_DATA, job_flush);
-            size_t take = n < room ? n : room;
-            gw_dispatch_data(gw, rq, data, take);
+            if (gw_feed_room(rq) == 0) return park(gw, c, rq, PARK_DATA, job_flush);
+            size_t take = gw_dispatch_data_some(gw, rq, data, n);
             if (take < n) {
                 /* Bytes left over with the buffer full: send it now. Left with bytes it has
                  * not taken and a connection not suspended, libmicrohttpd calls again only
@@ -320,6 +318,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         gw_headers_t h = {
             .authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION),
             .content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE),
+            .content_encoding = header(c, MHD_HTTP_HEADER_CONTENT_ENCODING),
             .idempotency_key = header(c, "Idempotency-Key"),
             .request_id = header(c, "X-Request-Id"),
             .content_length = cl ? strtoll(cl, NULL, 10) : -1,
