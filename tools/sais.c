@@ -57,6 +57,7 @@ static int usage(void)
             "  sais status [--config FILE]\n"
             "  sais compare --month YYYY-MM [--config FILE]\n"
             "  sais audit verify --data DIR\n"
+            "  sais config check --config FILE\n"
             "  sais certs --dir DIR NAME...\n"
             "services: ingest verify rules warn intake match notify city gateway\n");
     return 2;
@@ -453,6 +454,28 @@ static int cmd_audit(int argc, char **argv)
     return rc == 0 ? 0 : rc == 1 ? 3 : 1;
 }
 
+/* Reads a config as a service would (file, then environment) and says whether it is good,
+ * before it is rolled out: an unknown key or a value out of range names the line. The
+ * directories it names are only reported, since the file is often checked on another host. */
+static int cmd_config(int argc, char **argv)
+{
+    opts_t o;
+    if (parse_opts(argc, argv, 2, &o) != 0 || o.npos != 1 || strcmp(o.pos[0], "check") != 0 || !o.config)
+        return usage();
+    sais_config_t *cfg = make_config(&o);
+    if (!cfg)
+        return 1;
+    static const char *const dirs[] = {"data.dir", "rules.policies_dir", "gateway.web_dir", "bus.cert_dir"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        const char *v = sais_config_get(cfg, dirs[i]);
+        if (v && *v && access(v, F_OK) != 0)
+            printf("%s: %s = %s does not exist on this host\n", o.config, dirs[i], v);
+    }
+    printf("%s: ok\n", o.config);
+    sais_config_destroy(&cfg);
+    return 0;
+}
+
 /* CURVE keypairs for the bus: DIR/NAME.secret (0600, stays on the host that runs NAME) and
  * DIR/public/NAME.cert (handed out: to the allow-lists of the hosts NAME connects to and as the
  * server key of NAME). See README "Deploying a county and a city". */
@@ -516,6 +539,8 @@ static int dispatch(int argc, char **argv)
         return cmd_audit(argc, argv);
     if (!strcmp(cmd, "certs"))
         return cmd_certs(argc, argv);
+    if (!strcmp(cmd, "config"))
+        return cmd_config(argc, argv);
     return usage();
 }
 
