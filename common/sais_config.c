@@ -43,6 +43,8 @@ static const s_entry_t s_table[] = {
     { "gateway.long_request_timeout_ms", "600000", T_INT, "the same for whole-city computations (simulate, the monthly comparison): a 6M-person city takes longer than a request", 1, 86400000 },
     { "gateway.web_dir", "web", T_STR, "directory of the console's static files", 0, 0 },
     { "gateway.conn_memory_kb", "64", T_INT, "memory for one connection's headers and read buffer, KiB (bigger headers get 431)", 16, 1048576 },
+    { "gateway.tls_cert", "", T_STR, "PEM certificate (chain) the gateway serves HTTPS with; with gateway.tls_key set too the gateway speaks only HTTPS (TLS 1.2 and 1.3). Empty = plain HTTP (behind a TLS proxy, or on loopback)", 0, 0 },
+    { "gateway.tls_key", "", T_STR, "PEM private key of gateway.tls_cert; readable by its owner only (mode 600), else the gateway does not start", 0, 0 },
     { "gateway.rate.admin", "0", T_INT, "requests a minute one admin key may make (429 with Retry-After beyond it); 0 = unlimited", 0, 100000000 },
     { "gateway.rate.caseworker", "1200", T_INT, "requests a minute one caseworker key may make; 0 = unlimited", 0, 100000000 },
     { "gateway.rate.reviewer", "1200", T_INT, "requests a minute one reviewer key may make; 0 = unlimited", 0, 100000000 },

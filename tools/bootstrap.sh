@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libmicrohttpd-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev
-libcsv-dev libunistring-dev libcmocka-dev liblua5.4-dev libjemalloc-dev zlib1g-dev python3 curl"
+libcsv-dev libunistring-dev libcmocka-dev liblua5.4-dev libjemalloc-dev zlib1g-dev python3 curl openssl"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

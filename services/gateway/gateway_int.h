@@ -22,6 +22,7 @@
 #include "gateway_problem.h"
 #include "gateway_rate.h"
 #include "gateway_routes.h"
+#include "sais_config.h"
 #include "sais_service.h"
 #include "sais_store.h"
 
@@ -33,6 +34,11 @@ typedef int (*gw_call_fn)(void *cls, const char *service, Sais__Request *req, in
                           Sais__Reply **reply);
 
 typedef struct gw_metrics_t gw_metrics_t;
+
+/* HTTPS (gateway_tls.c): the PEM text of gateway.tls_cert and gateway.tls_key, or both NULL */
+typedef struct {
+    char *cert, *key;
+} gw_tls_t;
 typedef struct gw_async_t gw_async_t;
 
 typedef struct gw_t {
@@ -67,6 +73,7 @@ typedef struct gw_t {
     uint32_t           rate_per_min[GW_NROLES];   /* by role: [i] for the bit 1 << i */
     uint32_t           rate_burst_s;
     uint32_t           auth_fails_per_min;
+    gw_tls_t           tls;              /* HTTPS when tls.cert is set */
 } gw_t;
 
 typedef struct {
@@ -201,6 +208,14 @@ void gw_feed_abandon(gw_t *gw, gw_req_t *rq);
 /* ---- the gateway's own handlers (gateway_local.c): fill rq->resp */
 typedef void (*gw_local_fn)(gw_t *gw, gw_req_t *rq);
 gw_local_fn gw_local_find(const char *rpc);
+
+/* ---- HTTPS (gateway_tls.c) */
+/* Reads gateway.tls_cert and gateway.tls_key: 0 with neither set (plain HTTP) or both read;
+ * -1 with the reason in err (one without the other, unreadable, not PEM, a key others may
+ * read). */
+int  gw_tls_load(const sais_config_t *cfg, gw_tls_t *t, char *err, size_t errlen);
+/* Wipes the key's copy and frees both. */
+void gw_tls_clear(gw_tls_t *t);
 
 /* ---- static files of the console (gateway_static.c) */
 void gw_static_serve(gw_t *gw, gw_req_t *rq);

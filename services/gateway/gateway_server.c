@@ -401,8 +401,7 @@ static int daemon_start(gw_t *gw, char *err, size_t errlen)
     if (gw->threads == 0) flags |= MHD_USE_THREAD_PER_CONNECTION;
     else flags |= MHD_ALLOW_SUSPEND_RESUME;
     if (v6) flags |= MHD_USE_IPv6;
-    /* the pool size only when there is a pool: libmicrohttpd warns about a zero one */
-    struct MHD_OptionItem ops[] = {
+    struct MHD_OptionItem ops[16] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, gw},
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)gw->conn_timeout_s, NULL},
@@ -412,13 +411,27 @@ static int daemon_start(gw_t *gw, char *err, size_t errlen)
         {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, gw},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, gw},
-        {gw->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)gw->threads, NULL},
-        {MHD_OPTION_END, 0, NULL},
     };
+    size_t n = 9;
+    /* the pool size only when there is a pool: libmicrohttpd warns about a zero one */
+    if (gw->threads > 1) ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)gw->threads, NULL};
+    if (gw->tls.cert) {
+        flags |= MHD_USE_TLS;
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, gw->tls.cert};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, gw->tls.key};
+        /* GnuTLS's NORMAL set without the protocol versions before TLS 1.2 */
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                           (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+    }
+    ops[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     gw->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, gw, MHD_OPTION_ARRAY, ops,
                                MHD_OPTION_END);
     if (!gw->mhd) {
-        snprintf(err, errlen, "gateway: cannot listen on %s", gw->listen);
+        if (gw->tls.cert)
+            snprintf(err, errlen, "gateway: cannot serve HTTPS on %s (the certificate and key do "
+                     "not load or do not match: see libmicrohttpd's line above)", gw->listen);
+        else
+            snprintf(err, errlen, "gateway: cannot listen on %s", gw->listen);
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(gw->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -438,6 +451,7 @@ static void gw_free(gw_t **gw_p)
     gw_metrics_destroy(&gw->metrics);
     gw_rate_destroy(&gw->rate_keys);
     gw_rate_destroy(&gw->rate_fails);
+    gw_tls_clear(&gw->tls);
     free(gw);
     *gw_p = NULL;
 }
@@ -464,6 +478,10 @@ static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
         return -1;
     }
     load_settings(gw, cfg);
+    if (gw_tls_load(cfg, &gw->tls, err, errlen) != 0) {
+        gw_free(&gw);
+        return -1;
+    }
     char keyfile[PATH_MAX], dir[PATH_MAX];
     const char *data = sais_config_get(cfg, "data.dir");
     snprintf(dir, sizeof dir, "%s", data && *data ? data : ".");
@@ -486,11 +504,11 @@ static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
         return -1;
     }
     if (gw->threads)
-        sais_info("gateway: listening on %s (port %u), %u polling threads, %u workers",
-                  gw->listen, gw->port, gw->threads, gw->workers);
+        sais_info("gateway: listening on %s (port %u, %s), %u polling threads, %u workers",
+                  gw->listen, gw->port, gw->tls.cert ? "HTTPS" : "HTTP", gw->threads, gw->workers);
     else
-        sais_info("gateway: listening on %s (port %u), a thread per connection", gw->listen,
-                  gw->port);
+        sais_info("gateway: listening on %s (port %u, %s), a thread per connection", gw->listen,
+                  gw->port, gw->tls.cert ? "HTTPS" : "HTTP");
     sais_svc_set_state(svc, gw);
     return 0;
 }
