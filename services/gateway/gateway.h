@@ -13,6 +13,7 @@
 #define GATEWAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "sais_service.h"
 #include "sais_store.h"
 
@@ -26,6 +27,7 @@ typedef struct {
     size_t             nregions;
     const char *const *sources;   /* feed sources; required for partner */
     size_t             nsources;
+    int64_t            expires_at;/* unix seconds after which the key stops working; 0 = never */
 } gateway_key_spec_t;
 
 /* Creates a key in the gateway store. On success returns 0, the key id in id[idlen] (>= 16)

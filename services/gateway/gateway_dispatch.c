@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include "gateway_audit.h"
 #include "sais_client.h"
+#include "sais_clock.h"
 #include "sais_log.h"
 
 int64_t gw_now_us(void)
@@ -251,8 +252,14 @@ static int authenticate(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
         gw_problem(&rq->resp, 503, "store_unavailable", "the key store cannot be read");
         return -1;
     }
+    if (rc == 2) {
+        char at[21];
+        sais_time_format(rq->key.expires_at, at);
+        gw_problem(&rq->resp, 401, "unauthorized", "API key %s expired at %s", rq->key.id, at);
+    } else {
+        gw_problem(&rq->resp, 401, "unauthorized", "unknown or revoked API key");
+    }
     memset(&rq->key, 0, sizeof rq->key);
-    gw_problem(&rq->resp, 401, "unauthorized", "unknown or revoked API key");
     snprintf(rq->resp.xname, sizeof rq->resp.xname, "WWW-Authenticate");
     snprintf(rq->resp.xvalue, sizeof rq->resp.xvalue, "Bearer error=\"invalid_token\"");
     pace_failure(gw, rq, h);

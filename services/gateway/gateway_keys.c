@@ -160,6 +160,19 @@ int gw_key_spec_from_json(const json_t *body, gateway_key_spec_t *spec, const ch
     spec->nregions = nr;
     spec->sources = arena + nr;
     spec->nsources = ns;
+    const json_t *exp = json_object_get(body, "expires_at");
+    if (exp && !json_is_null(exp)) {
+        int64_t t = json_is_string(exp) ? sais_time_parse(json_string_value(exp)) : -1;
+        if (t <= 0) {
+            field_err(e, "expires_at", "bad_date", "an RFC 3339 time, e.g. 2027-06-30T16:00:00Z");
+            return -1;
+        }
+        if (t <= sais_clock_now()) {
+            field_err(e, "expires_at", "bad_date", "expires_at is not in the future");
+            return -1;
+        }
+        spec->expires_at = t;
+    }
     return 0;
 }
 
@@ -181,6 +194,8 @@ static void record_write(sais_jw_t *w, const gw_key_t *k, bool with_hash, const 
     for (size_t i = 0; i < k->nsources; i++) sais_jw_str(w, k->sources[i]);
     sais_jw_arr_end(w);
     sais_jw_ktime(w, "created_at", k->created_at);
+    /* the public form says null for never; the stored record leaves it out */
+    if (k->expires_at || !with_hash) sais_jw_ktime(w, "expires_at", k->expires_at);
     if (with_hash) {
         char hex[65];
         sodium_bin2hex(hex, sizeof hex, k->hash, sizeof k->hash);
@@ -202,7 +217,7 @@ static int record_read(const void *p, size_t n, gw_key_t *k)
     if (!json_is_object(o)) goto done;
     const char *id = sais_json_str(o, "id"), *name = sais_json_str(o, "name");
     const char *role = sais_json_str(o, "role"), *hash = sais_json_str(o, "hash");
-    const char *created = sais_json_str(o, "created_at");
+    const char *created = sais_json_str(o, "created_at"), *expires = sais_json_str(o, "expires_at");
     if (!id || !name || !role || !hash || strlen(id) >= sizeof k->id ||
         strlen(name) >= sizeof k->name || strlen(role) >= sizeof k->role)
         goto done;
@@ -211,6 +226,8 @@ static int record_read(const void *p, size_t n, gw_key_t *k)
     snprintf(k->role, sizeof k->role, "%s", role);
     k->role_bit = gw_role_bit(role);
     k->created_at = created ? sais_time_parse(created) : 0;
+    k->expires_at = expires ? sais_time_parse(expires) : 0;
+    if (expires && k->expires_at <= 0) goto done;   /* never read as "never" */
     size_t hl = 0;
     if (sodium_hex2bin(k->hash, sizeof k->hash, hash, strlen(hash), NULL, &hl, NULL) != 0 ||
         hl != sizeof k->hash)
@@ -283,6 +300,7 @@ static int key_fill(const gateway_key_spec_t *spec, gw_key_t *k, char *secret, s
     for (size_t i = 0; i < spec->nsources; i++)
         snprintf(k->sources[k->nsources++], sizeof k->sources[0], "%s", spec->sources[i]);
     k->created_at = sais_clock_now();
+    k->expires_at = spec->expires_at;
     if (gw_key_secret_make(k->id, secret, secretlen) != 0) return -1;
     gw_key_hash(secret, strlen(secret), k->hash);
     return 0;
@@ -378,7 +396,8 @@ int gw_key_lookup(sais_store_t *store, const char *secret, size_t n, gw_key_t *o
     if (!c.found) return 1;
     unsigned char h[32];
     gw_key_hash(secret, n, h);
-    return sodium_memcmp(h, out->hash, sizeof h) == 0 ? 0 : 1;
+    if (sodium_memcmp(h, out->hash, sizeof h) != 0) return 1;
+    return out->expires_at && sais_clock_now() >= out->expires_at ? 2 : 0;
 }
 
 typedef struct {

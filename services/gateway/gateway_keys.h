@@ -34,6 +34,7 @@ typedef struct {
     size_t        nsources;
     char          sources[GW_KEY_MAX_SOURCES][16];
     int64_t       created_at;
+    int64_t       expires_at;   /* 0 = never */
     unsigned char hash[32];
 } gw_key_t;
 
@@ -54,7 +55,8 @@ void gw_key_hash(const char *secret, size_t n, unsigned char out[32]);
 int gw_key_spec_check(const gateway_key_spec_t *spec, gw_field_err_t *e);
 
 /* Reads a POST /v1/keys body into spec; the arrays point into `body` and `arena`
- * (caller-provided, GW_KEY_MAX_REGIONS + GW_KEY_MAX_SOURCES entries). 0, or -1 with e. */
+ * (caller-provided, GW_KEY_MAX_REGIONS + GW_KEY_MAX_SOURCES entries). An "expires_at" must be
+ * an RFC 3339 time after now. 0, or -1 with e. */
 int gw_key_spec_from_json(const json_t *body, gateway_key_spec_t *spec, const char **arena,
                           gw_field_err_t *e);
 
@@ -64,14 +66,15 @@ int gw_key_create(sais_store_t *store, const gateway_key_spec_t *spec, gw_key_t 
                   char *secret, size_t secretlen, gw_field_err_t *e);
 
 /* Finds the key a secret belongs to. 0 found (*out filled), 1 unknown or wrong secret,
- * -1 the store could not be read. */
+ * 2 found but expired (*out filled: the answer names when), -1 the store could not be read. */
 int gw_key_lookup(sais_store_t *store, const char *secret, size_t n, gw_key_t *out);
 
 /* Writes {"items": [...], "next_cursor": ...} of keys with id > cursor (NULL = from the
  * start), at most limit. 0 or -1 (store failure). */
 int gw_keys_list(sais_store_t *store, const char *cursor, size_t limit, sais_jw_t *w);
 
-/* The public representation: id, name, role, regions, sources, created_at (+ key if given). */
+/* The public representation: id, name, role, regions, sources, created_at, expires_at (null
+ * for never) (+ key if given). */
 void gw_key_write(sais_jw_t *w, const gw_key_t *k, const char *secret);
 
 #endif

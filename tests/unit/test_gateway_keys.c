@@ -16,6 +16,7 @@
 #include "gateway_keys.h"
 #include "gateway_audit.h"
 #include "gateway_routes.h"
+#include "sais_clock.h"
 
 typedef struct {
     char          dir[64];
@@ -94,7 +95,7 @@ static void secret_format(void **state)
 static gateway_key_spec_t spec(const char *role, const char *const *regions, size_t nr,
                                const char *const *sources, size_t ns)
 {
-    gateway_key_spec_t s = {"desk 3", role, regions, nr, sources, ns};
+    gateway_key_spec_t s = {"desk 3", role, regions, nr, sources, ns, 0};
     return s;
 }
 
@@ -218,6 +219,51 @@ static void create_lookup_delete(void **state)
     assert_int_equal(gateway_key_delete(fx->store, ""), 1);
 }
 
+/* A key with an expiry: found before it, 2 (expired, the record still read) from it on; the
+ * record keeps the time across a read; one without never expires. */
+static void expiry(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(sais_clock_pin("2026-11-23T08:00:00Z"), 0);
+    gateway_key_spec_t s = spec("charity", NULL, 0, NULL, 0);
+    s.expires_at = sais_clock_now() + 3600;
+    gw_key_t k, found;
+    gw_field_err_t e;
+    char secret[GW_KEY_SECRET_MAX], forever[GW_KEY_SECRET_MAX];
+    assert_int_equal(gw_key_create(fx->store, &s, &k, secret, sizeof secret, &e), 0);
+    s.expires_at = 0;
+    assert_int_equal(gw_key_create(fx->store, &s, &k, forever, sizeof forever, &e), 0);
+    assert_int_equal(gw_key_lookup(fx->store, secret, strlen(secret), &found), 0);
+    assert_int_equal(found.expires_at, sais_clock_now() + 3600);
+    assert_int_equal(sais_clock_pin("2026-11-23T08:59:59Z"), 0);
+    assert_int_equal(gw_key_lookup(fx->store, secret, strlen(secret), &found), 0);
+    assert_int_equal(sais_clock_pin("2026-11-23T09:00:00Z"), 0);
+    assert_int_equal(gw_key_lookup(fx->store, secret, strlen(secret), &found), 2);
+    assert_int_equal(gw_key_lookup(fx->store, forever, strlen(forever), &found), 0);
+    assert_int_equal(found.expires_at, 0);
+    /* a wrong secret for an expired key is just unknown: expiry says nothing to a guesser */
+    secret[strlen(secret) - 1] = secret[strlen(secret) - 1] == 'A' ? 'B' : 'A';
+    assert_int_equal(gw_key_lookup(fx->store, secret, strlen(secret), &found), 1);
+    /* the body's form: a time after now, else refused on the field */
+    const char *arena[GW_KEY_MAX_REGIONS + GW_KEY_MAX_SOURCES];
+    const char *bodies[] = {
+        "{\"name\":\"x\",\"role\":\"charity\",\"expires_at\":\"2026-11-23T08:00:00Z\"}",
+        "{\"name\":\"x\",\"role\":\"charity\",\"expires_at\":\"soon\"}",
+        "{\"name\":\"x\",\"role\":\"charity\",\"expires_at\":5}",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        json_t *o = json_loads(bodies[i], 0, NULL);
+        assert_int_equal(gw_key_spec_from_json(o, &s, arena, &e), -1);
+        assert_string_equal(e.field, "expires_at");
+        json_decref(o);
+    }
+    json_t *o = json_loads("{\"name\":\"x\",\"role\":\"charity\",\"expires_at\":null}", 0, NULL);
+    assert_int_equal(gw_key_spec_from_json(o, &s, arena, &e), 0);
+    assert_int_equal(s.expires_at, 0);
+    json_decref(o);
+    assert_int_equal(sais_clock_pin(NULL), 0);
+}
+
 static void public_create_and_list(void **state)
 {
     fx_t *fx = *state;
@@ -315,6 +361,7 @@ int main(void)
         cmocka_unit_test(secret_format),
         cmocka_unit_test(validation),
         cmocka_unit_test_setup_teardown(create_lookup_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(public_create_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(admin_key_file, setup, teardown),
     };

@@ -191,9 +191,9 @@ static int setup(void **state)
     if (!fx->store) return -1;
     static const char *const regions[] = {"330326"};
     static const char *const sources[] = {"medical"};
-    gateway_key_spec_t a = {"root", "admin", NULL, 0, NULL, 0};
-    gateway_key_spec_t c = {"desk", "caseworker", regions, 1, NULL, 0};
-    gateway_key_spec_t p = {"hospital feed", "partner", NULL, 0, sources, 1};
+    gateway_key_spec_t a = {"root", "admin", NULL, 0, NULL, 0, 0};
+    gateway_key_spec_t c = {"desk", "caseworker", regions, 1, NULL, 0, 0};
+    gateway_key_spec_t p = {"hospital feed", "partner", NULL, 0, sources, 1, 0};
     if (gateway_key_create(fx->store, &a, id, sizeof id, fx->admin, sizeof fx->admin, err, sizeof err) ||
         gateway_key_create(fx->store, &c, fx->cw_id, sizeof fx->cw_id, fx->cw, sizeof fx->cw, err, sizeof err) ||
         gateway_key_create(fx->store, &p, id, sizeof id, fx->partner, sizeof fx->partner, err, sizeof err))
