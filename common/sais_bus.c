@@ -281,17 +281,17 @@ int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uin
     return sais_put(txn, sais_store_dbi(store, "_cursors"), producer, strlen(producer), b, 8);
 }
 
-/* kept beside the counters in "_meta", one key per producer: "skipped:<producer>" */
-static int skipped_key(const char *producer, char key[96])
+/* kept beside the counters in "_meta", one key per producer: "<what>:<producer>" */
+static int meta_key(const char *what, const char *producer, char key[96])
 {
-    int n = snprintf(key, 96, "skipped:%s", producer);
+    int n = snprintf(key, 96, "%s:%s", what, producer);
     return n > 0 && n < 96 ? n : -1;
 }
 
 int sais_skipped_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *n)
 {
     char key[96];
-    int kl = skipped_key(producer, key);
+    int kl = meta_key("skipped", producer, key);
     *n = 0;
     if (kl < 0)
         return 0;   /* no producer name that long is configured: nothing was skipped */
@@ -301,7 +301,7 @@ int sais_skipped_get(sais_store_t *store, MDB_txn *txn, const char *producer, ui
 int sais_skip(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t seq)
 {
     char key[96];
-    int kl = skipped_key(producer, key);
+    int kl = meta_key("skipped", producer, key);
     uint64_t n = 0;
     int rc = sais_skipped_get(store, txn, producer, &n);
     if (rc != 0)
@@ -313,4 +313,33 @@ int sais_skip(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t 
             return rc;
     }
     return sais_cursor_set(store, txn, producer, seq);
+}
+
+int sais_diverged_get(sais_store_t *store, MDB_txn *txn, const char *producer, bool *diverged,
+                      uint64_t *head)
+{
+    char key[96];
+    int kl = meta_key("diverged", producer, key);
+    uint64_t v = 0;
+    *diverged = false;
+    *head = 0;
+    if (kl < 0)
+        return 0;
+    int rc = get_u64(txn, sais_store_dbi(store, "_meta"), key, (size_t)kl, &v);
+    if (rc == 0 && v > 0) {   /* kept as head + 1, so that a log found empty is not "no" */
+        *diverged = true;
+        *head = v - 1;
+    }
+    return rc;
+}
+
+int sais_diverge(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t head)
+{
+    char key[96];
+    int kl = meta_key("diverged", producer, key);
+    if (kl < 0)
+        return 0;
+    unsigned char b[8];
+    sais_be64(head + 1, b);
+    return sais_put(txn, sais_store_dbi(store, "_meta"), key, (size_t)kl, b, 8);
 }

@@ -57,5 +57,13 @@ int sais_cursor_set(sais_store_t *store, MDB_txn *txn, const char *producer, uin
  * (0 if none), and one more, its cursor moved to `seq` in the same transaction. LMDB codes. */
 int sais_skipped_get(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *n);
 int sais_skip(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t seq);
+/* A producer whose log was found to end before the consumer's cursor (its data restored from
+ * an older backup, or replaced): what it publishes next would reuse sequence numbers the
+ * consumer has already taken in, so the consumer takes nothing more from it. Whether it was
+ * found so and at which head, and the finding, kept until the consumer's own data is
+ * restored with the producer's. LMDB codes. */
+int sais_diverged_get(sais_store_t *store, MDB_txn *txn, const char *producer, bool *diverged,
+                      uint64_t *head);
+int sais_diverge(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t head);
 
 #endif

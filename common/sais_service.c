@@ -346,6 +346,30 @@ static bool apply_one_by_one(sais_svc_t *svc, consumer_t *c, const Sais__FetchRe
     return true;
 }
 
+typedef struct { sais_svc_t *svc; consumer_t *c; uint64_t head; } diverge_ctx_t;
+static int diverge_fn(MDB_txn *txn, void *vctx)
+{
+    diverge_ctx_t *d = vctx;
+    return sais_diverge(d->svc->store, txn, d->c->producer, d->head);
+}
+
+/* The producer's log ends before our cursor: it has lost events we took in (restored from an
+ * older backup than ours, or its data replaced). Taking what it publishes next would apply
+ * new events under numbers we have already taken, and skip the rest without a word; so
+ * nothing more is taken from it, and the finding is kept (sais_diverge) for the operator. */
+static void diverge(sais_svc_t *svc, consumer_t *c, uint64_t head)
+{
+    c->diverged = true;
+    diverge_ctx_t d = {svc, c, head};
+    if (sais_svc_write(svc, diverge_fn, &d) != 0)
+        sais_error("the finding below could not be stored; it is made again at the next start");
+    sais_error("%s's event log ends at %llu, before this service's cursor %llu: %s has lost events "
+               "this service took in (restored from an older backup than this one's, or its data "
+               "replaced). Nothing more is taken from %s; restore every service from the same "
+               "backup (README \"Backup and restore\")", c->producer, (unsigned long long)head,
+               (unsigned long long)c->cursor, c->producer, c->producer);
+}
+
 static void on_consumer(sais_svc_t *svc, consumer_t *c)
 {
     zframe_t *f = zframe_recv(c->dealer);
@@ -375,7 +399,12 @@ static void on_consumer(sais_svc_t *svc, consumer_t *c)
         c->retry_at = sais_clock_ms() + 500;
         return;
     }
-    if (fr->n_events > 0) {
+    if (fr->head < c->cursor && !c->diverged) {
+        diverge(svc, c, fr->head);
+        sais__fetch_reply__free_unpacked(fr, NULL);
+        return;
+    }
+    if (fr->n_events > 0 && !c->diverged) {
         apply_ctx_t a = {svc, c, fr, c->cursor, false, SIZE_MAX, 0};
         int rc = sais_svc_write(svc, apply_fn, &a);
         if (rc == 0 || rc == SAIS_TXN_ABORT) {
@@ -401,10 +430,18 @@ static int load_cursors_fn(MDB_txn *txn, void *vctx)
 {
     cursors_ctx_t *c = vctx;
     for (size_t i = 0; i < c->svc->nconsumers; i++) {
-        int rc = sais_cursor_get(c->svc->store, txn, c->svc->consumers[i].producer,
-                                 &c->svc->consumers[i].cursor);
+        consumer_t *k = &c->svc->consumers[i];
+        uint64_t at;
+        int rc = sais_cursor_get(c->svc->store, txn, k->producer, &k->cursor);
+        if (rc == 0)
+            rc = sais_diverged_get(c->svc->store, txn, k->producer, &k->diverged, &at);
         if (rc != 0)
             return rc;
+        if (k->diverged)
+            sais_error("%s was found to have lost events this service took in (its log ended at "
+                       "%llu, before this service's cursor %llu); nothing is taken from it until "
+                       "the services are restored from one backup", k->producer,
+                       (unsigned long long)at, (unsigned long long)k->cursor);
     }
     return 0;
 }
@@ -556,7 +593,7 @@ static int poll_ms(const sais_svc_t *svc, int64_t now)
     int64_t wait = 50;
     for (size_t i = 0; i < svc->nconsumers; i++) {
         const consumer_t *c = &svc->consumers[i];
-        if (!c->inflight && c->dealer && c->retry_at - now < wait)
+        if (!c->inflight && c->dealer && !c->diverged && c->retry_at - now < wait)
             wait = c->retry_at - now;
     }
     return wait < 0 ? 0 : (int)wait;
@@ -582,7 +619,7 @@ static void svc_loop(sais_svc_t *svc, zsock_t *pipe)
                 if (consumer_connect(svc, c) == 0)
                     zpoller_add(poller, c->dealer);
             }
-            if (!c->inflight && c->dealer && now >= c->retry_at)
+            if (!c->inflight && c->dealer && now >= c->retry_at && !c->diverged)
                 consumer_send(svc, c);
         }
         if (svc->def->on_tick && svc->def->tick_ms > 0 && now >= svc->next_tick) {

@@ -43,6 +43,17 @@ static int bus_status_fn(MDB_txn *txn, void *vctx)
         sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)n);
     }
     sais_jw_obj_end(c->w);
+    /* 1 for a producer found to have lost events this service took in (sais_diverge) */
+    sais_jw_key(c->w, "diverged");
+    sais_jw_obj(c->w);
+    for (size_t i = 0; i < c->svc->nconsumers; i++) {
+        bool d = false;
+        uint64_t at = 0;
+        if ((rc = sais_diverged_get(c->svc->store, txn, c->svc->consumers[i].producer, &d, &at)) != 0)
+            return rc;
+        sais_jw_kint(c->w, c->svc->consumers[i].producer, d ? 1 : 0);
+    }
+    sais_jw_obj_end(c->w);
     return c->svc->def->on_status ? c->svc->def->on_status(c->svc, txn, c->w) : 0;
 }
 

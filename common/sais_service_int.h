@@ -26,6 +26,8 @@ typedef struct {
     int64_t     retry_at;     /* the next fetch not before (a failed apply, a linger) */
     bool        waiting;      /* an event answered SAIS_EV_WAIT: fetch it alone, later */
     uint32_t    linger_ms;    /* once caught up, wait this long before fetching again */
+    bool        diverged;     /* the producer's log ended before the cursor: nothing more is
+                                 taken from it (sais_diverge, kept across restarts) */
 } consumer_t;
 
 typedef struct {

@@ -200,6 +200,9 @@ static void render_bus(gw_t *gw, gw_text_t *t)
     producer_family(t, st, n, "skipped", "sais_bus_skipped_events",
                     "Events of a producer a consumer stepped over because no retry could apply them (each "
                     "logged as an error).", "counter", NULL, NULL);
+    producer_family(t, st, n, "diverged", "sais_bus_diverged",
+                    "1 when a producer's log was found to end before the consumer's cursor (restored "
+                    "from an older backup): nothing more is taken from it.", "gauge", NULL, NULL);
     for (size_t i = 0; i < n; i++) {
         state_gauges(t, gw_backends[i], st[i], "outreach", "held", "sais_rules_outreach_held",
                      "1 while rules.outreach = hold (a first load): nothing is granted, no case opened, no SMS sent.",
@@ -210,6 +213,13 @@ static void render_bus(gw_t *gw, gw_text_t *t)
                      "owed_households", "sais_verify_owed_households",
                      "Households whose picture is owed a refresh (a feed batch not finished, or held while outreach "
                      "is held).");
+    }
+    gw_text_add(t, "# HELP sais_intake_work_pending Applications intake has still to move on (verifying, "
+                   "deciding, the notices of a decision).\n# TYPE sais_intake_work_pending gauge\n");
+    for (size_t i = 0; i < n; i++) {
+        bool have = false;
+        long long w = st[i] ? json_ll(st[i], "work_pending", &have) : 0;
+        if (have) gw_text_add(t, "sais_intake_work_pending{service=\"%s\"} %lld\n", gw_backends[i], w);
     }
     gw_text_add(t, "# HELP sais_store_map_used_bytes LMDB map in use per service.\n"
                    "# TYPE sais_store_map_used_bytes gauge\n");

@@ -68,6 +68,17 @@ static void s_on_stop(sais_svc_t *svc)
     }
 }
 
+/* bus.status: how many applications are still to be moved on (verifying, deciding, the
+ * notices of a decision), which the bus's cursors do not show: 80 a second at most. */
+static int s_on_status(sais_svc_t *svc, MDB_txn *txn, sais_jw_t *w)
+{
+    size_t n = 0;
+    int rc = sais_entries(txn, sais_svc_dbi(svc, INTAKE_DB_WORK), &n);
+    if (rc == 0)
+        sais_jw_kint(w, "work_pending", (int64_t)n);
+    return rc;
+}
+
 const sais_service_def_t intake_service = {
     .name = "intake",
     .dbis = s_dbis,
@@ -76,6 +87,7 @@ const sais_service_def_t intake_service = {
     .on_event = s_on_event,
     .on_start = s_on_start,
     .on_stop = s_on_stop,
+    .on_status = s_on_status,
     .on_tick = intake_on_tick,
     .tick_ms = 100,
 };

@@ -100,6 +100,43 @@ static void test_append_fetch_cursor(void **state)
     sais_store_destroy(&st);
 }
 
+typedef struct { sais_store_t *st; const char *producer; int set; uint64_t head; bool d; uint64_t at; } diverged_ctx_t;
+static int diverge_fn(MDB_txn *txn, void *vctx)
+{
+    diverged_ctx_t *c = vctx;
+    if (c->set) return sais_diverge(c->st, txn, c->producer, c->head);
+    return sais_diverged_get(c->st, txn, c->producer, &c->d, &c->at);
+}
+
+/* A producer found behind the cursor stays found, at the head it was found at, 0 included;
+ * another producer is not touched. */
+static void test_diverged(void **state)
+{
+    (void)state;
+    char err[256];
+    sais_store_t *st = sais_store_open(dir, NULL, 8, err, sizeof err);
+    assert_non_null(st);
+    diverged_ctx_t q = {st, "ingest", 0, 0, true, 9};
+    assert_int_equal(sais_store_read(st, diverge_fn, &q), 0);
+    assert_false(q.d);
+    assert_int_equal(q.at, 0);
+    diverged_ctx_t w = {st, "ingest", 1, 0, false, 0};   /* a log found empty */
+    assert_int_equal(sais_store_write(st, diverge_fn, &w), 0);
+    diverged_ctx_t w2 = {st, "330326/verify", 1, 41, false, 0};
+    assert_int_equal(sais_store_write(st, diverge_fn, &w2), 0);
+    assert_int_equal(sais_store_read(st, diverge_fn, &q), 0);
+    assert_true(q.d);
+    assert_int_equal(q.at, 0);
+    diverged_ctx_t q2 = {st, "330326/verify", 0, 0, false, 0};
+    assert_int_equal(sais_store_read(st, diverge_fn, &q2), 0);
+    assert_true(q2.d);
+    assert_int_equal(q2.at, 41);
+    diverged_ctx_t q3 = {st, "rules", 0, 0, true, 1};
+    assert_int_equal(sais_store_read(st, diverge_fn, &q3), 0);
+    assert_false(q3.d);
+    sais_store_destroy(&st);
+}
+
 typedef struct {
     sais_store_t *st;
 } src_t;
@@ -156,7 +193,8 @@ int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sais-test-bus-%d", (int)getpid());
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_append_fetch_cursor),
-                                       cmocka_unit_test(test_sourced_events)};
+                                       cmocka_unit_test(test_sourced_events),
+                                       cmocka_unit_test(test_diverged)};
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
