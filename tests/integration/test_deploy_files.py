@@ -8,7 +8,9 @@ image is built here (no Docker daemon, no registry):
 - the Dockerfile's runtime image installs every Debian package the release binary's shared
   libraries come from (or one that depends on it, or one Debian always has): before, the
   image lacked libjemalloc2 and `sais` could not have started in it;
-- what the image copies (policies, the console) exists, where the configs say it will be.
+- what the image copies (policies, the console) exists, where the configs say it will be;
+- every sais_* metric the Prometheus alert rules (deploy/prometheus/sais-alerts.yml) use is
+  one a running gateway's /metrics has.
 """
 import os
 import re
@@ -17,7 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from sais_harness import BIN, Results  # noqa: E402
+from sais_harness import BIN, Cluster, Results  # noqa: E402
 
 R = Results()
 SRC = os.environ.get("SAIS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -120,10 +122,30 @@ def image_libraries():
                 "county.conf's %s is where the image puts it (%s)" % (key, copied))
 
 
+def alert_rules():
+    text = open(os.path.join(SRC, "deploy", "prometheus", "sais-alerts.yml")).read()
+    exprs = re.findall(r"^\s+expr:\s*(.+)$", text, re.M)
+    used = sorted({m for e in exprs for m in re.findall(r"\bsais_[a-z_]+", e)})
+    R.check(len(exprs) >= 8 and len(used) >= 6, "the alert rules: %d, over %s" % (len(exprs), used))
+    c = Cluster(mode="embedded")
+    c.start()
+    try:
+        c.http.get("/v1/keys")
+        c.http.get("/v1/keys", key="sais_000000000000_" + "A" * 43)
+        st, body, _ = c.http.get("/metrics", key="")
+        names = set(re.findall(r"^(sais_[a-z_]+)", body.decode() if isinstance(body, bytes) else body, re.M))
+    finally:
+        c.stop()
+    c.cleanup()
+    missing = [m for m in used if m not in names]
+    R.check(st == 200 and not missing, "every metric the alert rules use is in /metrics: missing %s" % missing)
+
+
 def main():
     configs()
     compose()
     image_libraries()
+    alert_rules()
     R.finish()
 
 
