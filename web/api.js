@@ -119,6 +119,29 @@ export async function call(method, path, body, opts = {}) {
 }
 
 export const get = (path, opts) => call("GET", path, undefined, opts);
+
+// A text document that needs no key (/metrics): {ok, status, text}.
+export async function getText(path) {
+  try {
+    const resp = await fetch(path, { cache: "no-store", credentials: "omit" });
+    return { ok: resp.ok, status: resp.status, text: await resp.text() };
+  } catch (err) {
+    return { ok: false, status: 0, text: String(err && err.message || err) };
+  }
+}
+
+// Prometheus text exposition -> {family: [{labels: {...}, value}]}, for the names asked.
+export function parseMetrics(text, names) {
+  const out = Object.fromEntries(names.map((n) => [n, []]));
+  for (const line of text.split("\n")) {
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || !out[m[1]]) continue;
+    const labels = {};
+    for (const l of (m[2] || "").matchAll(/([a-z_]+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, "$1");
+    out[m[1]].push({ labels, value: Number(m[3]) });
+  }
+  return out;
+}
 export const post = (path, body, opts) => call("POST", path, body === undefined ? {} : body, opts);
 
 // "/v1/alerts" + {status: "open", kind: ""} -> "/v1/alerts?status=open" (empty values dropped).

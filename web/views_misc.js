@@ -1,7 +1,7 @@
 // views_misc.js — service health, the entitlements list, filing an application (then
 // following it until it is decided) and the partner feeds.
 
-import { get, money, post, seg, session, withQuery } from "./api.js";
+import { get, getText, money, parseMetrics, post, seg, session, withQuery } from "./api.js";
 import {
   APP_STATUS, CHANNELS, ENT_STATUS, ORIGINS, REGIONS, addRows, badge, bi, clear, explanation, evidence,
   field, h, label, moreButton, policyLabel, policyNames, problemBox, regionLabel, regionName, select, status, table,
@@ -33,9 +33,55 @@ export async function healthView(main, ctx) {
       { title: bi("服务", "Service"), cell: (s) => h("code", null, s.name) },
       { title: bi("状态", "Status"), cell: (s) => badge("svc", s.st, { up: "运行", down: "停止" }) },
     ], rows, { rowAttrs: (s) => ({ dataset: { service: s.name, state: text(s.st) } }) }));
+    await busTables(out, ctx);
   };
   refresh.addEventListener("click", load);
   await load();
+}
+
+// The bus from /metrics (no key either): per consumer and producer, events yet to apply,
+// events stepped over, and a producer found to have lost events the consumer took in (a
+// restore from an older backup) first; then the work the cursors do not show.
+const BUS = ["sais_bus_lag", "sais_bus_skipped_events", "sais_bus_diverged", "sais_intake_work_pending",
+  "sais_rules_outreach_held", "sais_rules_held_households", "sais_verify_owed_households"];
+
+async function busTables(out, ctx) {
+  const r = await getText("/metrics");
+  if (!ctx.alive()) return;
+  if (!r.ok) {
+    out.appendChild(problemBox({ title: "No metrics 无法读取指标", status: r.status, detail: r.text.slice(0, 200), errors: [] }));
+    return;
+  }
+  const m = parseMetrics(r.text, BUS);
+  const pairs = new Map();
+  const at = (s) => {
+    const k = s.labels.consumer + "\u2190" + s.labels.producer;
+    if (!pairs.has(k)) pairs.set(k, { consumer: s.labels.consumer, producer: s.labels.producer, lag: 0, skipped: 0, diverged: 0 });
+    return pairs.get(k);
+  };
+  m.sais_bus_lag.forEach((s) => { at(s).lag = s.value; });
+  m.sais_bus_skipped_events.forEach((s) => { at(s).skipped = s.value; });
+  m.sais_bus_diverged.forEach((s) => { at(s).diverged = s.value; });
+  const rows = [...pairs.values()].sort((a, b) => b.diverged - a.diverged || b.lag - a.lag || b.skipped - a.skipped
+    || a.consumer.localeCompare(b.consumer) || a.producer.localeCompare(b.producer));
+  out.appendChild(h("h2", null, bi("事件总线", "Event bus")));
+  out.appendChild(table([
+    { title: bi("读取方", "Consumer"), cell: (p) => h("code", null, p.consumer) },
+    { title: bi("来源", "Producer"), cell: (p) => h("code", null, p.producer) },
+    { title: bi("待处理", "Lag"), cell: (p) => h("td", { class: "num" }, String(p.lag)) },
+    { title: bi("已跳过", "Skipped"), cell: (p) => h("td", { class: "num" + (p.skipped ? " bad" : "") }, String(p.skipped)) },
+    { title: bi("状态", "State"), cell: (p) => p.diverged
+      ? h("span", { class: "badge svc-down", title: "来源的事件日志短于本方游标：从较旧的备份恢复？ The producer's log ends before this consumer's cursor: restored from an older backup? Nothing more is taken from it." }, "已分叉 diverged")
+      : badge("svc", "up", { up: "正常" }) },
+  ], rows, { rowAttrs: (p) => ({ dataset: { consumer: p.consumer, producer: p.producer, lag: String(p.lag), diverged: String(p.diverged) } }) }));
+  const one = (name) => (m[name][0] ? m[name][0].value : null);
+  const work = [
+    [bi("待推进的申请", "Applications intake has yet to move on"), one("sais_intake_work_pending")],
+    [bi("外展暂停", "Outreach held (first load)"), one("sais_rules_outreach_held") === null ? null : (one("sais_rules_outreach_held") ? "是 yes" : "否 no")],
+    [bi("暂停期间变动的家庭", "Households changed while held"), one("sais_rules_held_households")],
+    [bi("待重算的家庭", "Households owed a refresh"), one("sais_verify_owed_households")],
+  ].filter(([, v]) => v !== null);
+  out.appendChild(h("dl", { class: "facts", id: "work" }, work.flatMap(([k, v]) => [h("dt", null, k), h("dd", null, String(v))])));
 }
 
 /* ------------------------------------------------------------------ entitlements */

@@ -179,6 +179,22 @@ def health(x):
                        ".map(r => [r.dataset.service, r.dataset.state]))")
     R.check(shown == body["services"], "every service's state as /healthz says: %r" % shown)
     R.check(all(v == "up" for v in shown.values()) and len(shown) == 8, "all eight services up")
+    R.check(bool(p.wait("document.querySelectorAll('#health tr[data-consumer]').length > 0", 15)),
+            "health lists the event bus")
+    st, text, _ = api.get("/metrics", key="")
+    text = text.decode() if isinstance(text, bytes) else text
+    want = {}
+    for line in text.splitlines():
+        if line.startswith("sais_bus_lag{"):
+            con = line.split('consumer="', 1)[1].split('"', 1)[0]
+            prod = line.split('producer="', 1)[1].split('"', 1)[0]
+            want["%s<-%s" % (con, prod)] = [line.rsplit(" ", 1)[1], "0"]
+    bus = p.evaluate("Object.fromEntries([...document.querySelectorAll('#health tr[data-consumer]')]"
+                     ".map(r => [r.dataset.consumer + '<-' + r.dataset.producer, [r.dataset.lag, r.dataset.diverged]]))")
+    R.check(bus == want and len(bus) >= 15,
+            "every consumer and producer of /metrics, with its lag, none diverged (%d pairs)%s"
+            % (len(bus), "" if bus == want else ": %r vs %r" % (bus, want)))
+    R.check(bool(p.evaluate("!!document.querySelector('#work dd')")), "and the work the cursors do not show")
     shot(p, "02-health")
 
 
