@@ -7,9 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include "gateway_audit.h"
 #include "sais_client.h"
 #include "sais_clock.h"
@@ -191,11 +189,8 @@ static void too_many(gw_req_t *rq, gw_rate_verdict_t v, const char *detail)
 static void pace_failure(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
 {
     if (!gw->rate_fails || gw->auth_fails_per_min == 0) return;
-    char addr[INET6_ADDRSTRLEN] = "unknown";
-    if (h->client && h->client->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)h->client)->sin_addr, addr, sizeof addr);
-    else if (h->client && h->client->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)h->client)->sin6_addr, addr, sizeof addr);
+    char addr[INET6_ADDRSTRLEN];
+    gw_client_addr(gw, h, addr, sizeof addr);
     gw_rate_verdict_t v = gw_rate_take(gw->rate_fails, addr, gw->auth_fails_per_min,
                                        gw->auth_fails_per_min, now_ms());
     if (v.allowed) return;

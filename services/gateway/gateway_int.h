@@ -73,6 +73,9 @@ typedef struct gw_t {
     uint32_t           rate_per_min[GW_NROLES];   /* by role: [i] for the bit 1 << i */
     uint32_t           rate_burst_s;
     uint32_t           auth_fails_per_min;
+    /* gateway.trusted_proxies, each as inet_pton gives it (16 bytes; IPv4 mapped) */
+    unsigned char      proxies[16][16];
+    size_t             nproxies;
     gw_tls_t           tls;              /* HTTPS when tls.cert is set */
 } gw_t;
 
@@ -100,6 +103,7 @@ typedef struct {
     const char *request_id;
     int64_t     content_length;   /* -1 if absent */
     const struct sockaddr *client;  /* the peer's address, NULL if unknown */
+    const char *forwarded_for;      /* X-Forwarded-For (used only from a trusted proxy) */
     bool        has_body;         /* Content-Length > 0 or Transfer-Encoding */
 } gw_headers_t;
 
@@ -208,6 +212,14 @@ void gw_feed_abandon(gw_t *gw, gw_req_t *rq);
 /* ---- the gateway's own handlers (gateway_local.c): fill rq->resp */
 typedef void (*gw_local_fn)(gw_t *gw, gw_req_t *rq);
 gw_local_fn gw_local_find(const char *rpc);
+
+/* ---- who the client is (gateway_client.c) */
+/* Reads gateway.trusted_proxies into gw. 0, or -1 with err naming an entry that is not an
+ * IP address (or one too many). */
+int  gw_proxies_load(gw_t *gw, const sais_config_t *cfg, char *err, size_t errlen);
+/* The client's address as text into out: the peer's, or, when the peer is a trusted proxy,
+ * the last X-Forwarded-For entry that is not itself one. "unknown" without a peer. */
+void gw_client_addr(const gw_t *gw, const gw_headers_t *h, char *out, size_t outlen);
 
 /* ---- HTTPS (gateway_tls.c) */
 /* Reads gateway.tls_cert and gateway.tls_key: 0 with neither set (plain HTTP) or both read;

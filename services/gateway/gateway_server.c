@@ -325,6 +325,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         };
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         h.client = ci ? ci->client_addr : NULL;
+        h.forwarded_for = header(c, "X-Forwarded-For");
         h.has_body = (cl && h.content_length > 0) || te != NULL;
         /* libmicrohttpd takes a response before the body or after all of it, not in the
          * middle. Refusing a body before it comes: a client waiting for "100 Continue" never
@@ -478,7 +479,7 @@ static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
         return -1;
     }
     load_settings(gw, cfg);
-    if (gw_tls_load(cfg, &gw->tls, err, errlen) != 0) {
+    if (gw_proxies_load(gw, cfg, err, errlen) != 0 || gw_tls_load(cfg, &gw->tls, err, errlen) != 0) {
         gw_free(&gw);
         return -1;
     }

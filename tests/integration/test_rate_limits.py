@@ -8,7 +8,11 @@ authentications (gateway.auth_failures_per_min).
 - a flood of bad keys from one address: the first N are 401s, each audited; after that 429s,
   of which only the first is audited (the chain cannot be grown without bound), while a
   valid key from the same address is still served;
-- the 429s are counted per route in /metrics and the audit chain still verifies."""
+- the 429s are counted per route in /metrics and the audit chain still verifies;
+- behind a trusted proxy (gateway.trusted_proxies) each client is counted by the address the
+  proxy appends to X-Forwarded-For, so one client's flood does not lock out the others, and
+  what a client writes to the left of it does not change which client it is; from an
+  untrusted peer the header is ignored."""
 import os
 import subprocess
 import sys
@@ -104,7 +108,35 @@ def main():
     R.check(r.returncode == 0 and "intact" in r.stdout, "the audit chain verifies: %s" % r.stdout.strip())
     if not R.failed:
         c.cleanup()
+    behind_a_proxy()
     R.finish()
+
+
+def behind_a_proxy():
+    bad = "sais_000000000000_" + "C" * 43
+    for proxies, trusted in (("127.0.0.1, ::1", True), ("", False)):
+        c = Cluster(mode="embedded", extra_config={"gateway.auth_failures_per_min": str(FAILS),
+                                                   "gateway.trusted_proxies": proxies})
+        c.start()
+        try:
+            def fail(xff):
+                return c.http.get("/v1/keys", key=bad, headers={"X-Forwarded-For": xff})
+            first = [fail("203.0.113.7")[0] for _ in range(FAILS + 3)]
+            other = fail("198.51.100.9")[0]
+            spoof = fail("192.0.2.1, 203.0.113.7")
+            if trusted:
+                R.check(first[:FAILS] == [401] * FAILS and first[FAILS:] == [429] * 3,
+                        "behind a trusted proxy: client 203.0.113.7 is held back after %d failures %s" % (FAILS, first))
+                R.check(other == 401, "another client behind the same proxy is not (%s)" % other)
+                R.check(spoof[0] == 429 and "203.0.113.7" in spoof[1].get("detail", ""),
+                        "what a client writes left of the proxy's entry does not make it another client: %s %r"
+                        % (spoof[0], spoof[1].get("detail") if isinstance(spoof[1], dict) else spoof[1]))
+            else:
+                R.check(first[FAILS:] == [429] * 3 and other == 429 and "127.0.0.1" in spoof[1].get("detail", ""),
+                        "from a peer not trusted the header is ignored: every failure counts against 127.0.0.1")
+        finally:
+            c.stop()
+        c.cleanup()
 
 
 if __name__ == "__main__":
