@@ -465,7 +465,14 @@ static int cmd_config(int argc, char **argv)
     sais_config_t *cfg = make_config(&o);
     if (!cfg)
         return 1;
-    static const char *const dirs[] = {"data.dir", "rules.policies_dir", "gateway.web_dir", "bus.cert_dir"};
+    char err[512];
+    if (gateway_config_check(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "sais: config: %s: %s\n", o.config, err);
+        sais_config_destroy(&cfg);
+        return 1;
+    }
+    static const char *const dirs[] = {"data.dir", "rules.policies_dir", "gateway.web_dir", "bus.cert_dir",
+                                       "gateway.tls_cert", "gateway.tls_key"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
         const char *v = sais_config_get(cfg, dirs[i]);
         if (v && *v && access(v, F_OK) != 0)

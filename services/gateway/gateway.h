@@ -48,6 +48,11 @@ int gateway_admin_key_ensure(sais_store_t *store, const char *data_dir, char *pa
 /* Where gateway_admin_key_ensure puts the secret for this config: "<data.dir>/admin.key". */
 int gateway_admin_key_path(const sais_config_t *cfg, char *path, size_t pathlen);
 
+/* `sais config check`: what the gateway would refuse at start beyond a key's type and range —
+ * a gateway.trusted_proxies entry that is not an address, and, when both are on this host, TLS
+ * files that are not PEM or a key others may read. 0, or -1 with the reason in err. */
+int gateway_config_check(const sais_config_t *cfg, char *err, size_t errlen);
+
 /* `sais audit verify --data DIR`: opens the gateway store under DIR (DIR/gateway, or DIR itself
  * if it holds data.mdb) read-only and walks the audit chain. Returns 0 if every link holds
  * (report: entry count and head hash), 1 if the chain is broken (report names the first broken

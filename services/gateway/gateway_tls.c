@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "sais_config.h"
 
@@ -85,4 +86,18 @@ void gw_tls_clear(gw_tls_t *t)
     }
     free(t->cert);
     t->cert = t->key = NULL;
+}
+
+int gateway_config_check(const sais_config_t *cfg, char *err, size_t errlen)
+{
+    gw_t probe;
+    memset(&probe, 0, sizeof probe);
+    if (gw_proxies_load(&probe, cfg, err, errlen) != 0) return -1;
+    const char *cert = sais_config_get(cfg, "gateway.tls_cert");
+    const char *key = sais_config_get(cfg, "gateway.tls_key");
+    /* files checked on another host than the one they are for are only reported missing */
+    if (cert && *cert && key && *key && (access(cert, F_OK) != 0 || access(key, F_OK) != 0)) return 0;
+    if (gw_tls_load(cfg, &probe.tls, err, errlen) != 0) return -1;
+    gw_tls_clear(&probe.tls);
+    return 0;
 }

@@ -2,7 +2,7 @@
 image is built here (no Docker daemon, no registry):
 
 - `sais config check` reads deploy/county.conf and deploy/city.conf without an error, and
-  names the line of a bad one;
+  names the line of a bad one, or the entry the gateway would refuse at start;
 - docker-compose.yml builds from a Dockerfile that exists, and the context leaves the host's
   build trees out (.dockerignore);
 - the Dockerfile's runtime image installs every Debian package the release binary's shared
@@ -40,6 +40,12 @@ def configs():
     os.unlink(f.name)
     R.check(r.returncode != 0 and (":2:" in r.stderr and "gateway.rate.partner" in r.stderr),
             "a bad config: refused, naming the line and key: %r" % r.stderr.strip())
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+        f.write("gateway.trusted_proxies = 10.0.0.5, proxy.county.local\n")
+    r = run([BIN, "config", "check", "--config", f.name])
+    os.unlink(f.name)
+    R.check(r.returncode != 0 and "proxy.county.local" in r.stderr,
+            "what the gateway would refuse at start is refused too: %r" % r.stderr.strip())
 
 
 def compose():
