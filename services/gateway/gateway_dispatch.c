@@ -349,6 +349,12 @@ static void head_stream(gw_t *gw, gw_req_t *rq)
                          "bad_batch_id", "1 to 64 characters of A-Z a-z 0-9 . _ : -");
         return;
     }
+    const char *dry = gw_params_get(&rq->params, "dry_run");
+    if (dry && strcmp(dry, "true") != 0 && strcmp(dry, "false") != 0) {
+        gw_problem_field(&rq->resp, 422, "invalid", "dry_run is true or false", "dry_run",
+                         "out_of_range", "true: check the batch and report, taking nothing in");
+        return;
+    }
     snprintf(rq->feed.format, sizeof rq->feed.format, "%s", fmt);
     if (!gw->async) gw_feed_begin(gw, rq);   /* else the server parks it on a worker */
 }

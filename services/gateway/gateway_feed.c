@@ -64,9 +64,11 @@ int gw_feed_begin(gw_t *gw, gw_req_t *rq)
     gw_params_t p = {.n = 0};
     const char *source = gw_params_get(&rq->params, "source");
     const char *batch = gw_params_get(&rq->params, "batch_id");
+    const char *dry = gw_params_get(&rq->params, "dry_run");
     if (gw_params_add(&p, "source", source ? source : "") != 0 ||
         gw_params_add(&p, "batch_id", batch ? batch : "") != 0 ||
-        gw_params_add(&p, "format", rq->feed.format) != 0) {
+        gw_params_add(&p, "format", rq->feed.format) != 0 ||
+        (dry && gw_params_add(&p, "dry_run", dry) != 0)) {
         gw_params_free(&p);
         gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");
         return -1;

@@ -1,5 +1,6 @@
 /* ingest — sessions, exactly-once acceptance, fact events; see ingest.h. */
 #include "ingest.h"
+#include "ingest_seen.h"
 #include "ingest_stream.h"
 #include "ingest.pb-c.h"
 #include "sais_clock.h"
@@ -40,6 +41,11 @@ typedef struct session {
     int64_t          last_activity;
     int64_t          started_at;
     bool             failed;
+    /* a dry run (?dry_run=true): records checked, nothing stored, the batch id not used */
+    bool             dry;
+    bool             batch_used;     /* dry: the batch id is done already */
+    ingest_seen_t   *seen;           /* dry: record ids met in this body */
+    uint32_t         seen_until;     /* dry: the first line whose id was not kept (0: none) */
     sais_svc_t      *svc;
 } session_t;
 
@@ -64,6 +70,7 @@ static void session_destroy(session_t **sp)
         return;
     session_t *s = *sp;
     ingest_stream_destroy(&s->stream);
+    ingest_seen_destroy(&s->seen);
     sais_jw_free(&s->errors);
     free(s->pend);
     free(s->buf);
@@ -180,12 +187,51 @@ static int flush_fn(MDB_txn *txn, void *vctx)
     return rc;
 }
 
+/* A dry run's group: what flush_fn would count, read only. A record id met earlier in the
+ * body counts as the duplicate the real run would make of it. */
+static int dry_flush_fn(MDB_txn *txn, void *vctx)
+{
+    flush_ctx_t *c = vctx;
+    session_t *s = c->s;
+    MDB_dbi records = sais_svc_dbi(s->svc, INGEST_DB_RECORDS);
+    size_t bl = strlen(s->batch_id);
+    c->accepted = c->duplicates = 0;
+    for (size_t i = 0; i < s->npend; i++) {
+        pending_t *p = &s->pend[i];
+        const char *rid = (const char *)s->buf + p->rid_off;
+        char key[128];
+        int kl = snprintf(key, sizeof key, "%s|%.*s", s->source, (int)p->rid_len, rid);
+        if (kl <= 0 || (size_t)kl >= sizeof key)
+            continue;
+        MDB_val have;
+        int rc = sais_get(txn, records, key, (size_t)kl, &have);
+        if (rc == 0) {
+            /* this very line, taken in by an earlier attempt of this batch, counts as accepted */
+            const uint8_t *v = have.mv_data;
+            bool same = have.mv_size == bl + 5 && memcmp(v, s->batch_id, bl) == 0 && v[bl] == 0 &&
+                        ((uint32_t)v[bl + 1] << 24 | (uint32_t)v[bl + 2] << 16 | (uint32_t)v[bl + 3] << 8 | v[bl + 4]) == p->line;
+            if (same) c->accepted++;
+            else c->duplicates++;
+            continue;
+        }
+        if (rc != MDB_NOTFOUND)
+            return rc;
+        int seen = ingest_seen_add(s->seen, rid, p->rid_len);
+        if (seen < 0 && !s->seen_until)
+            s->seen_until = p->line;
+        if (seen == 0) c->duplicates++;
+        else c->accepted++;
+    }
+    return 0;
+}
+
 static int flush_group(session_t *s)
 {
     if (s->npend == 0)
         return 0;
     flush_ctx_t c = {s, 0, 0};
-    int rc = sais_svc_write(s->svc, flush_fn, &c);
+    int rc = s->dry ? sais_store_read(sais_svc_store(s->svc), dry_flush_fn, &c)
+                    : sais_svc_write(s->svc, flush_fn, &c);
     if (rc != 0) {
         s->failed = true;
         return -1;
@@ -296,6 +342,16 @@ static int begin_fn(MDB_txn *txn, void *vctx)
     return sais_put_pb(txn, dbi, key, (size_t)kl, &b.base);
 }
 
+static int read_batch_fn(MDB_txn *txn, void *vctx)
+{
+    begin_ctx_t *c = vctx;
+    char key[160];
+    int kl = key2(key, sizeof key, c->source, c->batch_id);
+    int rc = sais_get_pb(txn, sais_svc_dbi(c->svc, INGEST_DB_BATCHES), key, (size_t)kl,
+                         &ing__batch_state__descriptor, (ProtobufCMessage **)&c->existing);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int feed_begin(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
     (void)txn;
@@ -316,10 +372,12 @@ static int feed_begin(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, s
     else if (ingest_format_from_content_type(format, &fmt) != 0)
         return sais_reply_problem(reply, 415, "unsupported_media_type", "feeds are application/x-ndjson or text/csv");
 
+    const char *dry_run = sais_req_param(req, "dry_run");
+    bool dry = dry_run && strcmp(dry_run, "true") == 0;
     size_t free_slot = MAX_SESSIONS;
     for (size_t i = 0; i < MAX_SESSIONS; i++) {
         session_t *o = st->sessions[i];
-        if (o && strcmp(o->source, source) == 0 && strcmp(o->batch_id, batch_id) == 0) {
+        if (o && !o->dry && !dry && strcmp(o->source, source) == 0 && strcmp(o->batch_id, batch_id) == 0) {
             /* a new attempt of the same batch: the old upload was cut off */
             sais_info("batch %s/%s: new attempt replaces session %s", source, batch_id, o->id);
             session_destroy(&st->sessions[i]);
@@ -331,7 +389,8 @@ static int feed_begin(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, s
         return sais_reply_problem(reply, 503, "busy", "too many feed uploads at once; retry shortly");
 
     begin_ctx_t bc = {svc, source, batch_id, NULL, sais_clock_now()};
-    int rc = sais_svc_write(svc, begin_fn, &bc);
+    /* a dry run only looks: begin_fn writes nothing when the batch is done (its abort) */
+    int rc = dry ? sais_store_read(sais_svc_store(svc), read_batch_fn, &bc) : sais_svc_write(svc, begin_fn, &bc);
     if (rc != 0 && rc != SAIS_TXN_ABORT) {
         if (bc.existing)
             ing__batch_state__free_unpacked(bc.existing, NULL);
@@ -346,7 +405,15 @@ static int feed_begin(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, s
     snprintf(s->id, sizeof s->id, "s%llu", (unsigned long long)++st->next_session);
     snprintf(s->source, sizeof s->source, "%s", source);
     snprintf(s->batch_id, sizeof s->batch_id, "%s", batch_id);
-    s->replay = bc.existing && strcmp(bc.existing->status, "done") == 0;
+    s->dry = dry;
+    s->batch_used = bc.existing && strcmp(bc.existing->status, "done") == 0;
+    s->replay = s->batch_used && !dry;
+    if (dry && !(s->seen = ingest_seen_new())) {
+        if (bc.existing)
+            ing__batch_state__free_unpacked(bc.existing, NULL);
+        free(s);
+        return -1;
+    }
     if (bc.existing)
         ing__batch_state__free_unpacked(bc.existing, NULL);
     s->svc = svc;
@@ -467,6 +534,40 @@ static int answer_replay(session_t *s, const uint8_t *hash, const Ing__BatchStat
     return sais_reply_bytes(reply, 200, "application/json", done->report.data, done->report.len);
 }
 
+/* The batch report (API.md "Partner feeds"); of a dry run, what a real run would report, with
+ * "status": "checked", "dry_run": true, whether the batch id is taken, and up to which line
+ * repeats within the body were looked for when the body had more ids than ingest_seen keeps. */
+static char *report_json(session_t *s, size_t *rlen)
+{
+    sais_jw_t w;
+    sais_jw_init(&w);
+    sais_jw_obj(&w);
+    sais_jw_kstr(&w, "batch_id", s->batch_id);
+    sais_jw_kstr(&w, "source", s->source);
+    sais_jw_kstr(&w, "status", s->dry ? "checked" : "done");
+    if (s->dry) {
+        sais_jw_kbool(&w, "dry_run", true);
+        sais_jw_kbool(&w, "batch_id_used", s->batch_used);
+        if (s->seen_until)
+            sais_jw_kint(&w, "repeats_checked_to_line", (int64_t)s->seen_until - 1);
+    }
+    sais_jw_kint(&w, "received", (int64_t)(s->accepted + s->duplicates + s->rejected));
+    sais_jw_kint(&w, "accepted", (int64_t)s->accepted);
+    sais_jw_kint(&w, "duplicates", (int64_t)s->duplicates);
+    sais_jw_kint(&w, "rejected", (int64_t)s->rejected);
+    sais_jw_arr_end(&s->errors);
+    size_t elen = 0;
+    char *errs = sais_jw_take(&s->errors, &elen);
+    sais_jw_key(&w, "errors");
+    if (errs)
+        sais_jw_raw(&w, errs, elen);
+    else
+        sais_jw_null(&w);
+    free(errs);
+    sais_jw_obj_end(&w);
+    return sais_jw_take(&w, rlen);
+}
+
 static int feed_end(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sais_reply_t *reply)
 {
     (void)txn;
@@ -500,31 +601,20 @@ static int feed_end(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, sai
         session_destroy(&st->sessions[slot]);
         return rc;
     }
-    sais_jw_t w;
-    sais_jw_init(&w);
-    sais_jw_obj(&w);
-    sais_jw_kstr(&w, "batch_id", s->batch_id);
-    sais_jw_kstr(&w, "source", s->source);
-    sais_jw_kstr(&w, "status", "done");
-    sais_jw_kint(&w, "received", (int64_t)(s->accepted + s->duplicates + s->rejected));
-    sais_jw_kint(&w, "accepted", (int64_t)s->accepted);
-    sais_jw_kint(&w, "duplicates", (int64_t)s->duplicates);
-    sais_jw_kint(&w, "rejected", (int64_t)s->rejected);
-    sais_jw_arr_end(&s->errors);
-    size_t elen = 0;
-    char *errs = sais_jw_take(&s->errors, &elen);
-    sais_jw_key(&w, "errors");
-    if (errs)
-        sais_jw_raw(&w, errs, elen);
-    else
-        sais_jw_null(&w);
-    free(errs);
-    sais_jw_obj_end(&w);
     size_t rlen = 0;
-    char *report = sais_jw_take(&w, &rlen);
+    char *report = report_json(s, &rlen);
     if (!report) {
         session_destroy(&st->sessions[slot]);
         return -1;
+    }
+    if (s->dry) {
+        sais_info("batch %s/%s checked (dry run): %llu would be accepted, %llu duplicates, %llu rejected",
+                  s->source, s->batch_id, (unsigned long long)s->accepted, (unsigned long long)s->duplicates,
+                  (unsigned long long)s->rejected);
+        rc = sais_reply_bytes(reply, 200, "application/json", report, rlen);
+        free(report);
+        session_destroy(&st->sessions[slot]);
+        return rc;
     }
     c.report = report;
     c.rlen = rlen;
