@@ -119,6 +119,7 @@ export async function call(method, path, body, opts = {}) {
 }
 
 export const get = (path, opts) => call("GET", path, undefined, opts);
+export const del = (path, opts) => call("DELETE", path, undefined, opts);
 
 // A text document that needs no key (/metrics): {ok, status, text}.
 export async function getText(path) {

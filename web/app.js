@@ -10,6 +10,7 @@ import { bi, clear, field, h, policyNames, problemBox, select, text } from "./ui
 import { alertsView, applicationsView } from "./views_queues.js";
 import { householdView } from "./views_household.js";
 import { applyView, entitlementsView, feedsView, healthView } from "./views_misc.js";
+import { keysView } from "./views_keys.js";
 
 const VIEWS = [
   { id: "alerts", zh: "预警队列", en: "Alerts", render: alertsView },
@@ -19,6 +20,7 @@ const VIEWS = [
   { id: "apply", zh: "受理申请", en: "File an application", render: applyView },
   { id: "feeds", zh: "数据源", en: "Feeds", render: feedsView },
   { id: "health", zh: "运行状态", en: "Health", render: healthView },
+  { id: "keys", zh: "密钥", en: "API keys", render: keysView, admin: true },
 ];
 
 const ROLE_NAMES = {
@@ -148,7 +150,7 @@ let shell = null;
 
 function buildShell() {
   const nav = h("nav", { class: "side" },
-    VIEWS.map((v) => h("a", { href: "#" + v.id, dataset: { view: v.id } },
+    VIEWS.filter((v) => !v.admin || can("keys")).map((v) => h("a", { href: "#" + v.id, dataset: { view: v.id } },
       h("span", { class: "zh" }, v.zh), h("span", { class: "en" }, v.en))));
   const main = h("main", { id: "view", tabindex: "-1" });
   const header = h("header", { class: "top" },

@@ -84,6 +84,14 @@ export const ENT_STATUS = { active: "享受中", suspended: "暂停", stopped: "
 
 export const CHANNELS = { window: "窗口", mobile: "移动端", hotline: "热线", proxy: "代办", proactive: "主动发现" };
 
+export const SOURCES = {
+  hukou: "户籍 公安", medical: "医保", disability: "残联", hrss: "人社", civil: "民政登记",
+  justice: "监狱 检察", assets: "房产 车辆 存款",
+};
+export const ROLES = {
+  admin: "管理员", caseworker: "办事员", reviewer: "审核员", partner: "数据提供部门", charity: "慈善组织",
+  city: "市级", auditor: "审计",
+};
 export const ORIGINS = { application: "申请", proactive: "主动发现" };
 
 export const SEVERITY = { high: "高", medium: "中", low: "低" };

@@ -3,7 +3,7 @@
 
 import { get, getText, money, parseMetrics, post, seg, session, withQuery } from "./api.js";
 import {
-  APP_STATUS, CHANNELS, ENT_STATUS, ORIGINS, REGIONS, addRows, badge, bi, clear, explanation, evidence,
+  APP_STATUS, CHANNELS, ENT_STATUS, ORIGINS, REGIONS, SOURCES, addRows, badge, bi, clear, explanation, evidence,
   field, h, label, moreButton, policyLabel, policyNames, problemBox, regionLabel, regionName, select, status, table,
   text, when,
 } from "./ui.js";
@@ -261,10 +261,6 @@ async function follow(out, created, ctx) {
 
 /* ------------------------------------------------------------------ feeds */
 
-const SOURCES = {
-  hukou: "户籍 公安", medical: "医保", disability: "残联", hrss: "人社", civil: "民政登记",
-  justice: "监狱 检察", assets: "房产 车辆 存款",
-};
 
 export async function feedsView(main, ctx) {
   const out = h("div", { id: "feeds" });

@@ -127,6 +127,7 @@ def main():
         step("applications queue", lambda: applications(ctx))
         step("filing an application", lambda: file_application(ctx))
         step("feeds view", lambda: feeds(ctx))
+        step("keys view", lambda: keys(ctx))
         step("caseworker key", lambda: caseworker(ctx))
         R.check(not page.errors, "no script errors, console errors or CSP violations: %r" % page.errors[:5])
     finally:
@@ -396,6 +397,41 @@ def feeds(x):
     shot(p, "12-feeds")
 
 
+def keys(x):
+    p, api = x["page"], x["api"]
+    nav(p, "keys")
+    R.check(bool(p.wait("document.querySelectorAll('#keys tr[data-key]').length > 0", 15)), "the keys view lists keys")
+    st, body, _ = api.get("/v1/keys?limit=1000")
+    shown = p.evaluate("[...document.querySelectorAll('#keys tr[data-key]')].map(r => r.dataset.key).sort()")
+    R.check(shown == sorted(k["id"] for k in body["items"]), "every key the API lists (%d)" % len(shown))
+    R.check(p.evaluate("!!document.querySelector('#keys tr[data-key] .muted')"), "the signed-in key is marked, not deletable")
+    p.type("#key-form input[name=name]", "冬季助学 charity")
+    p.choose("#key-form select[name=role]", "charity")
+    p.evaluate("document.querySelector('#key-form input[name=expires]').value = '2027-03-01T00:00'")
+    p.click("#key-form button[type=submit]")
+    secret = p.wait("document.querySelector('#new-secret') && document.querySelector('#new-secret').textContent", 15)
+    R.check(bool(secret) and secret.startswith("sais_"), "a new key's secret is shown once: %r" % (secret or "")[:10])
+    kid = secret.split("_")[1] if secret else ""
+    st, body, _ = api.get("/v1/keys?limit=1000")
+    made = next((k for k in body["items"] if k["id"] == kid), None)
+    R.check(made is not None and made["role"] == "charity" and made["expires_at"] == "2027-03-01T00:00:00Z",
+            "the API has it as made, expiry included: %r" % made)
+    R.check(bool(p.wait("!!document.querySelector('#keys tr[data-key=\"%s\"]')" % kid, 10)), "and the list shows it")
+    R.check(p.evaluate("document.querySelector('#key-form select[name=role]').value") == "caseworker",
+            "the form goes back to caseworker, never to admin")
+    st, _, _ = api.get("/v1/stats", key=secret)
+    R.check(st == 200, "the new key works (%s)" % st)
+    shot(p, "13-keys")
+    button = "#keys button[data-key=\"%s\"]" % kid
+    p.click(button)
+    R.check("Confirm" in (p.evaluate("document.querySelector(%s).textContent" % q(button)) or ""),
+            "deleting asks for a second click")
+    p.click(button)
+    R.check(bool(p.wait("!document.querySelector('#keys tr[data-key=\"%s\"]')" % kid, 10)), "the second click deletes it")
+    st, _, _ = api.get("/v1/stats", key=secret)
+    R.check(st == 401, "and the key stops working at once (%s)" % st)
+
+
 def caseworker(x):
     p, api, hh = x["page"], x["api"], x["hh"]
     region = hh[1:7]
@@ -409,6 +445,7 @@ def caseworker(x):
     p.click("#signin-form button[type=submit]")
     who = p.wait("document.querySelector('#whoami') && document.querySelector('#whoami').textContent", 15)
     R.check(bool(who) and "reviewer" in who and "chosen at sign-in" in who, "a non-admin key shows the picked role, honestly: %r" % who)
+    R.check(not p.evaluate("!!document.querySelector('nav a[data-view=keys]')"), "a non-admin key is not offered the keys view")
     nav(p, "applications")
     p.choose("#app-filters select[name=status]", "")
     p.type("#app-filters input[name=region]", "")
@@ -424,7 +461,7 @@ def caseworker(x):
         p.click(".review-form button.approve")
         R.check(bool(p.wait("!!document.querySelector('.review-form .problem')", 10)), "a caseworker's review is refused")
         R.check("403" in (text_of(p, ".review-form .problem") or ""), "with the server's 403 problem shown")
-        shot(p, "13-caseworker-403")
+        shot(p, "14-caseworker-403")
     else:
         R.check(False, "a pending application is in %s's queue" % region)
 
@@ -433,7 +470,7 @@ def caseworker(x):
     search(p, "#app-filters", "#app-list")
     R.check("401" in (text_of(p, "#app-list .problem") or ""), "the next request is refused (401) and shown")
     R.check(bool(p.wait("!!document.querySelector('#view .expired')", 5)), "the header says the key no longer works")
-    shot(p, "14-key-revoked")
+    shot(p, "15-key-revoked")
 
 
 if __name__ == "__main__":
