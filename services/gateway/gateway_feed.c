@@ -167,6 +167,8 @@ static size_t inflate_some(gw_t *gw, gw_req_t *rq, const char *in, size_t n)
 {
     z_stream *z = rq->feed.gz;
     size_t taken = 0;
+    if (!rq->feed.buf)
+        return 0;   /* nothing came (an empty body): nothing held back either */
     for (;;) {
         size_t room = GW_FEED_CHUNK - rq->feed.len;
         if (room == 0) break;
