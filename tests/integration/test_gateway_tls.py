@@ -2,7 +2,8 @@
 
 - a client that trusts the certificate gets /healthz and an authenticated read over TLS, and
   the certificate it is shown is the configured one;
-- plain HTTP on that port gets no answer, and a client limited to TLS 1.1 no handshake;
+- plain HTTP on that port gets no answer, and a client limited to TLS 1.1 no handshake; a
+  scanner's worth of them writes at most ten log lines a minute;
 - the gateway does not start, and says why, with a key others may read, a certificate
   without its key, a key that is not the certificate's, or a file that is not PEM.
 """
@@ -103,6 +104,20 @@ def main():
         except (ssl.SSLError, OSError) as e:
             old = "refused (%s)" % type(e).__name__
         R.check(old.startswith("refused"), "a client limited to TLS 1.1: %s" % old)
+        for _ in range(60):   # a scanner's worth of plain HTTP on the HTTPS port
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                s.recv(64)
+            except (ConnectionResetError, socket.timeout):
+                pass
+            s.close()
+        time.sleep(0.5)
+        log = open(os.path.join(c.tmp, "up.log"), errors="replace").read()
+        lines = [l for l in log.splitlines() if "libmicrohttpd" in l]
+        R.check(0 < len(lines) <= 2 * 10 + 2, "60 bad handshakes write at most ten log lines a minute (%d)" % len(lines))
+        st, _, _ = https(port, cert, "/healthz")
+        R.check(st == 200, "and the gateway still serves")
     finally:
         c.stop()
 
