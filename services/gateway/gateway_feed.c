@@ -175,7 +175,7 @@ static size_t inflate_some(gw_t *gw, gw_req_t *rq, const char *in, size_t n)
         uInt chunk_in = (uInt)((n - taken) > (1u << 30) ? (1u << 30) : (n - taken));
         if (rq->feed.gz_end) {
             if (chunk_in == 0) break;
-            /* another gzip member follows (concatenated files, pigz) */
+            /* another gzip member follows (concatenated .gz files) */
             if (inflateReset(z) != Z_OK) goto corrupt;
             rq->feed.gz_end = false;
         }
