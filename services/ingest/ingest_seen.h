@@ -5,7 +5,7 @@
  * that doubles as it fills, up to INGEST_SEEN_MAX_SLOTS (32 MiB): a body of a few million
  * records is checked whole, and a bigger one only for its first ids (the caller says which
  * line that was). Two different ids sharing a hash would be taken for a repeat: about one
- * chance in 10^7 for three million ids. Owned by one session; not thread-safe.
+ * chance in four million for three million ids. Owned by one session; not thread-safe.
  */
 #ifndef INGEST_SEEN_H
 #define INGEST_SEEN_H
