@@ -15,6 +15,34 @@
 /* ---------------------------------------------------------------- built-in methods */
 
 typedef struct { sais_svc_t *svc; sais_jw_t *w; } status_ctx_t;
+
+typedef int (*producer_get_fn)(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *v);
+
+static int diverged_flag(sais_store_t *store, MDB_txn *txn, const char *producer, uint64_t *v)
+{
+    bool d = false;
+    uint64_t at = 0;
+    int rc = sais_diverged_get(store, txn, producer, &d, &at);
+    *v = d ? 1 : 0;
+    return rc;
+}
+
+/* "key": {producer: get(producer), ...} for every producer this service consumes. */
+static int per_producer(status_ctx_t *c, MDB_txn *txn, const char *key, producer_get_fn get)
+{
+    sais_jw_key(c->w, key);
+    sais_jw_obj(c->w);
+    for (size_t i = 0; i < c->svc->nconsumers; i++) {
+        uint64_t v = 0;
+        int rc = get(c->svc->store, txn, c->svc->consumers[i].producer, &v);
+        if (rc != 0)
+            return rc;
+        sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)v);
+    }
+    sais_jw_obj_end(c->w);
+    return 0;
+}
+
 static int bus_status_fn(MDB_txn *txn, void *vctx)
 {
     status_ctx_t *c = vctx;
@@ -23,37 +51,12 @@ static int bus_status_fn(MDB_txn *txn, void *vctx)
     if (rc != 0)
         return rc;
     sais_jw_kint(c->w, "head", (int64_t)head);
-    sais_jw_key(c->w, "cursors");
-    sais_jw_obj(c->w);
-    for (size_t i = 0; i < c->svc->nconsumers; i++) {
-        uint64_t cur = 0;
-        rc = sais_cursor_get(c->svc->store, txn, c->svc->consumers[i].producer, &cur);
-        if (rc != 0)
-            return rc;
-        sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)cur);
-    }
-    sais_jw_obj_end(c->w);
-    /* events of each producer stepped over because no retry could apply them */
-    sais_jw_key(c->w, "skipped");
-    sais_jw_obj(c->w);
-    for (size_t i = 0; i < c->svc->nconsumers; i++) {
-        uint64_t n = 0;
-        if ((rc = sais_skipped_get(c->svc->store, txn, c->svc->consumers[i].producer, &n)) != 0)
-            return rc;
-        sais_jw_kint(c->w, c->svc->consumers[i].producer, (int64_t)n);
-    }
-    sais_jw_obj_end(c->w);
-    /* 1 for a producer found to have lost events this service took in (sais_diverge) */
-    sais_jw_key(c->w, "diverged");
-    sais_jw_obj(c->w);
-    for (size_t i = 0; i < c->svc->nconsumers; i++) {
-        bool d = false;
-        uint64_t at = 0;
-        if ((rc = sais_diverged_get(c->svc->store, txn, c->svc->consumers[i].producer, &d, &at)) != 0)
-            return rc;
-        sais_jw_kint(c->w, c->svc->consumers[i].producer, d ? 1 : 0);
-    }
-    sais_jw_obj_end(c->w);
+    if ((rc = per_producer(c, txn, "cursors", sais_cursor_get)) != 0 ||
+        /* events of each producer stepped over because no retry could apply them */
+        (rc = per_producer(c, txn, "skipped", sais_skipped_get)) != 0 ||
+        /* 1 for a producer found to have lost events this service took in (sais_diverge) */
+        (rc = per_producer(c, txn, "diverged", diverged_flag)) != 0)
+        return rc;
     return c->svc->def->on_status ? c->svc->def->on_status(c->svc, txn, c->w) : 0;
 }
 
