@@ -15,6 +15,7 @@
 
 #include "gateway_int.h"
 #include "sais_client.h"
+#include "sais_fake_reply.h"
 #include "fuzz_check.h"
 
 #define LIMIT (3u << 20)
@@ -42,14 +43,7 @@ static int fake_ingest(void *cls, const char *service, Sais__Request *req, int t
     } else if (strcmp(req->method, "feed.abort") == 0) {
         cur->aborts++;
     }
-    Sais__Reply *r = calloc(1, sizeof *r);
-    if (!r) abort();
-    sais__reply__init(r);
-    r->status = 200;
-    r->content_type = strdup("application/json");
-    r->body.data = (uint8_t *)strdup("{}");
-    r->body.len = 2;
-    *out = r;
+    *out = sais_fake_reply(200, "{}");
     return SAIS_CALL_OK;
 }
 

@@ -17,6 +17,7 @@
 
 #include "gateway_int.h"
 #include "sais_client.h"
+#include "sais_fake_reply.h"
 
 /* ---- the fake ingest: every chunk's bytes kept (up to 8 MiB), every method counted */
 static struct {
@@ -26,17 +27,6 @@ static struct {
     size_t         nchunks;
     int            aborts, ends;
 } in;
-
-static Sais__Reply *reply(int status, const char *body)
-{
-    Sais__Reply *r = calloc(1, sizeof *r);
-    sais__reply__init(r);
-    r->status = status;
-    r->content_type = strdup("application/json");
-    r->body.len = strlen(body);
-    r->body.data = (uint8_t *)strdup(body);
-    return r;
-}
 
 static int fake_ingest(void *cls, const char *service, Sais__Request *req, int timeout_ms,
                        Sais__Reply **out)
@@ -54,7 +44,7 @@ static int fake_ingest(void *cls, const char *service, Sais__Request *req, int t
     } else if (strcmp(req->method, "feed.end") == 0) {
         in.ends++;
     }
-    *out = reply(200, "{\"status\":\"done\"}");
+    *out = sais_fake_reply(200, "{\"status\":\"done\"}");
     return SAIS_CALL_OK;
 }
 
