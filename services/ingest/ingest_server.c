@@ -114,6 +114,25 @@ typedef struct {
     uint64_t   accepted, duplicates;
 } flush_ctx_t;
 
+/* A pending record's key in the records table ("<source>|<record_id>") and the value that
+ * says where it was accepted (batch id, NUL, line as 4 bytes big-endian). The key's length, or
+ * -1 for a record id too long to be a key (never the case: ingest refuses such ids). */
+static int record_kv(const session_t *s, const pending_t *p, char key[128], uint8_t val[80], size_t *vlen)
+{
+    int kl = snprintf(key, 128, "%s|%.*s", s->source, (int)p->rid_len, (const char *)s->buf + p->rid_off);
+    if (kl <= 0 || kl >= 128)
+        return -1;
+    size_t bl = strlen(s->batch_id);
+    memcpy(val, s->batch_id, bl);
+    val[bl] = 0;
+    val[bl + 1] = (uint8_t)(p->line >> 24);
+    val[bl + 2] = (uint8_t)(p->line >> 16);
+    val[bl + 3] = (uint8_t)(p->line >> 8);
+    val[bl + 4] = (uint8_t)p->line;
+    *vlen = bl + 5;
+    return kl;
+}
+
 static int flush_fn(MDB_txn *txn, void *vctx)
 {
     flush_ctx_t *c = vctx;
@@ -129,24 +148,18 @@ static int flush_fn(MDB_txn *txn, void *vctx)
     int rc = 0;
     if (!payload)
         return ENOMEM;
-    size_t bl = strlen(s->batch_id);
     for (size_t i = 0; i < s->npend && rc == 0; i++) {
         pending_t *p = &s->pend[i];
         char key[128];
-        int kl = snprintf(key, sizeof key, "%s|%.*s", s->source, (int)p->rid_len, (const char *)s->buf + p->rid_off);
-        if (kl <= 0 || (size_t)kl >= sizeof key)
-            continue;
         uint8_t val[80];
-        memcpy(val, s->batch_id, bl);
-        val[bl] = 0;
-        val[bl + 1] = (uint8_t)(p->line >> 24);
-        val[bl + 2] = (uint8_t)(p->line >> 16);
-        val[bl + 3] = (uint8_t)(p->line >> 8);
-        val[bl + 4] = (uint8_t)p->line;
+        size_t vlen;
+        int kl = record_kv(s, p, key, val, &vlen);
+        if (kl < 0)
+            continue;
         MDB_val have;
         rc = sais_get(txn, records, key, (size_t)kl, &have);
         if (rc == MDB_NOTFOUND) {
-            rc = sais_put(txn, records, key, (size_t)kl, val, bl + 5);
+            rc = sais_put(txn, records, key, (size_t)kl, val, vlen);
             if (rc != 0)
                 break;
             payload[plen++] = 0x0a;
@@ -157,7 +170,7 @@ static int flush_fn(MDB_txn *txn, void *vctx)
             fresh++;
         } else if (rc == 0) {
             rc = 0;
-            if (have.mv_size == bl + 5 && memcmp(have.mv_data, val, bl + 5) == 0)
+            if (have.mv_size == vlen && memcmp(have.mv_data, val, vlen) == 0)
                 c->accepted++; /* this very line, accepted by an earlier attempt of this batch */
             else
                 c->duplicates++;
@@ -194,23 +207,21 @@ static int dry_flush_fn(MDB_txn *txn, void *vctx)
     flush_ctx_t *c = vctx;
     session_t *s = c->s;
     MDB_dbi records = sais_svc_dbi(s->svc, INGEST_DB_RECORDS);
-    size_t bl = strlen(s->batch_id);
     c->accepted = c->duplicates = 0;
     for (size_t i = 0; i < s->npend; i++) {
         pending_t *p = &s->pend[i];
         const char *rid = (const char *)s->buf + p->rid_off;
         char key[128];
-        int kl = snprintf(key, sizeof key, "%s|%.*s", s->source, (int)p->rid_len, rid);
-        if (kl <= 0 || (size_t)kl >= sizeof key)
+        uint8_t val[80];
+        size_t vlen;
+        int kl = record_kv(s, p, key, val, &vlen);
+        if (kl < 0)
             continue;
         MDB_val have;
         int rc = sais_get(txn, records, key, (size_t)kl, &have);
         if (rc == 0) {
             /* this very line, taken in by an earlier attempt of this batch, counts as accepted */
-            const uint8_t *v = have.mv_data;
-            bool same = have.mv_size == bl + 5 && memcmp(v, s->batch_id, bl) == 0 && v[bl] == 0 &&
-                        ((uint32_t)v[bl + 1] << 24 | (uint32_t)v[bl + 2] << 16 | (uint32_t)v[bl + 3] << 8 | v[bl + 4]) == p->line;
-            if (same) c->accepted++;
+            if (have.mv_size == vlen && memcmp(have.mv_data, val, vlen) == 0) c->accepted++;
             else c->duplicates++;
             continue;
         }
