@@ -43,10 +43,13 @@ export async function keysView(main, ctx) {
   const form = h("form", { class: "filters", id: "key-form" },
     field(bi("名称", "Name"), h("input", { name: "name", required: true, size: 24 })),
     field(bi("角色", "Role"), role),
-    field(bi("辖区", "Regions"), h("input", { name: "regions", size: 16, placeholder: "330326, 3303",
-      title: "办事员、审核员必填 required for caseworker and reviewer: " + Object.keys(REGIONS).join(" ") })),
-    field(bi("数据源", "Sources"), h("input", { name: "sources", size: 16, placeholder: "medical",
-      title: "数据提供部门必填 required for partner: " + Object.keys(SOURCES).join(" ") })),
+    // what to type is said beside the box (a hint that stays while one types), with the codes
+    field(bi("辖区", "Regions"), h("input", { name: "regions", size: 16,
+      title: "办事员、审核员必填 required for caseworker and reviewer: " + Object.keys(REGIONS).join(" ") }),
+      "例 e.g. 330326, 3303"),
+    field(bi("数据源", "Sources"), h("input", { name: "sources", size: 16,
+      title: "数据提供部门必填 required for partner: " + Object.keys(SOURCES).join(" ") }),
+      "例 e.g. medical, hrss"),
     field(bi("到期 (UTC)", "Expires (UTC)"), h("input", { name: "expires", type: "datetime-local" })),
     h("button", { type: "submit" }, "新建 Create"));
   main.append(h("h1", null, bi("密钥", "API keys")), form, created, out);
