@@ -343,6 +343,11 @@ static void head_stream(gw_t *gw, gw_req_t *rq)
                    "a batch is application/x-ndjson or text/csv");
         return;
     }
+    if (gw_ctype_param(rq->content_type, "charset", rq->feed.charset, sizeof rq->feed.charset) < 0) {
+        gw_problem(&rq->resp, 415, "unsupported_media_type",
+                   "the charset parameter of the Content-Type cannot be read");
+        return;
+    }
     const char *batch = gw_params_get(&rq->params, "batch_id");
     if (!gw_batch_id_valid(batch)) {
         gw_problem_field(&rq->resp, 422, "invalid", "batch_id is required", "batch_id",

@@ -6,7 +6,8 @@
  * That wait is the back-pressure: memory per upload stays at one chunk, and a slow ingest
  * slows the partner down rather than filling the gateway.
  *
- *   feed.begin {source, batch_id, format} -> 200 {"session": "..."} | a problem (409 ...)
+ *   feed.begin {source, batch_id, format, charset?} -> 200 {"session": "..."} | a problem
+ *                                            (409 ..., 415 for a charset ingest cannot read)
  *   feed.chunk {session} + bytes          -> 2xx | a problem, which ends the upload
  *   feed.end   {session}                  -> the batch report, passed through
  *   feed.abort {session}                  -> sent when the upload will not finish (413,
@@ -68,6 +69,7 @@ int gw_feed_begin(gw_t *gw, gw_req_t *rq)
     if (gw_params_add(&p, "source", source ? source : "") != 0 ||
         gw_params_add(&p, "batch_id", batch ? batch : "") != 0 ||
         gw_params_add(&p, "format", rq->feed.format) != 0 ||
+        (rq->feed.charset[0] && gw_params_add(&p, "charset", rq->feed.charset) != 0) ||
         (dry && gw_params_add(&p, "dry_run", dry) != 0)) {
         gw_params_free(&p);
         gw_problem(&rq->resp, 503, "out_of_memory", "the gateway is out of memory");

@@ -209,6 +209,42 @@ bool gw_ctype_is(const char *header, const char *want)
     return *rest == '\0' || *rest == ';';
 }
 
+int gw_ctype_param(const char *header, const char *name, char *out, size_t len)
+{
+    const char *p = header ? strchr(header, ';') : NULL;
+    size_t nl = strlen(name);
+    while (p) {
+        p++;
+        while (*p == ' ' || *p == '\t') p++;
+        const char *eq = strchr(p, '=');
+        const char *next = strchr(p, ';');
+        if (!eq || (next && next < eq)) {
+            p = next;
+            continue;
+        }
+        const char *k_end = eq;
+        while (k_end > p && (k_end[-1] == ' ' || k_end[-1] == '\t')) k_end--;
+        if ((size_t)(k_end - p) == nl && strncasecmp(p, name, nl) == 0) {
+            const char *v = eq + 1;
+            while (*v == ' ' || *v == '\t') v++;
+            size_t n;
+            if (*v == '"') {
+                const char *q = strchr(++v, '"');
+                if (!q) return -1;
+                n = (size_t)(q - v);
+            } else {
+                n = strcspn(v, "; \t");
+            }
+            if (n == 0 || n >= len) return -1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return 1;
+        }
+        p = next;
+    }
+    return 0;
+}
+
 static pthread_once_t  rid_once = PTHREAD_ONCE_INIT;
 static unsigned char   rid_prefix[8];
 static _Atomic uint64_t rid_next;

@@ -63,6 +63,10 @@ int gw_query_parse(const char *q, size_t n, gw_params_t *p, char *err, size_t er
 /* True if the Content-Type header value names `want` (case-insensitive), optionally followed
  * by parameters ("application/json; charset=utf-8"). NULL header -> false. */
 bool gw_ctype_is(const char *header, const char *want);
+/* The value of parameter `name` (case ignored) of a Content-Type header, unquoted, into
+ * out[len]: 1; 0 when there is none; -1 when it is there but empty, too long or its quote
+ * is not closed. */
+int gw_ctype_param(const char *header, const char *name, char *out, size_t len);
 
 /* Copies a client's X-Request-Id into out[GW_RID_MAX] if it is 1..128 visible ASCII
  * characters; otherwise makes a fresh random one (32 hex). Returns true if echoed. */

@@ -82,6 +82,7 @@ typedef struct gw_t {
 typedef struct {
     char     session[128];
     char     format[8];    /* "ndjson" | "csv": set by the head, for feed.begin */
+    char     charset[32];  /* the Content-Type's charset, "" if none: ingest judges it */
     char    *buf;          /* pending bytes, up to GW_FEED_CHUNK; sent when full and more come */
     size_t   len;
     uint64_t total;

@@ -1,6 +1,7 @@
 /* ingest — sessions, exactly-once acceptance, fact events; see ingest.h. */
 #include "ingest.h"
 #include "ingest_seen.h"
+#include "ingest_charset.h"
 #include "ingest_stream.h"
 #include "ingest.pb-c.h"
 #include "sais_clock.h"
@@ -383,6 +384,15 @@ static int feed_begin(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, s
     else if (ingest_format_from_content_type(format, &fmt) != 0)
         return sais_reply_problem(reply, 415, "unsupported_media_type", "feeds are application/x-ndjson or text/csv");
 
+    /* NDJSON is UTF-8 (RFC 8259); a CSV export may be GB18030 / GBK (ingest_charset.h) */
+    const char *charset_param = sais_req_param(req, "charset");
+    const char *charset = charset_param && *charset_param ? ingest_charset_canonical(charset_param) : "utf-8";
+    if (!charset || (fmt == INGEST_NDJSON && strcmp(charset, "utf-8") != 0))
+        return sais_reply_problem(reply, 415, "unsupported_charset",
+                                  "charset %.40s is not taken: %s", charset_param,
+                                  fmt == INGEST_NDJSON ? "NDJSON is UTF-8"
+                                                       : "CSV is UTF-8 or GB18030 (GBK, GB2312)");
+
     const char *dry_run = sais_req_param(req, "dry_run");
     bool dry = dry_run && strcmp(dry_run, "true") == 0;
     size_t free_slot = MAX_SESSIONS;
@@ -435,12 +445,25 @@ static int feed_begin(sais_svc_t *svc, MDB_txn *txn, const Sais__Request *req, s
     sais_jw_init(&s->errors);
     sais_jw_arr(&s->errors);
     crypto_generichash_init(&s->hash, NULL, 0, 32);
+    if (strcmp(charset, "utf-8") != 0) {
+        /* the same bytes read in another charset are other records: another batch */
+        char tag[48];
+        int tl = snprintf(tag, sizeof tag, "charset=%s\n", charset);
+        crypto_generichash_update(&s->hash, (const unsigned char *)tag, (size_t)tl);
+    }
     if (!s->replay) {
         ingest_sink_t sink = {on_record, on_reject};
         s->stream = ingest_stream_new(source, fmt, sais_clock_today(), &sink, s);
         if (!s->stream) {
             session_destroy(&s);
             return sais_reply_problem(reply, 404, "unknown_source", "no feed source named \"%s\"", source);
+        }
+        if (ingest_stream_set_charset(s->stream, charset) != 0) {
+            session_destroy(&s);
+            return sais_reply_problem(reply, 503, "charset_unavailable",
+                                      "this host cannot convert %s to UTF-8 (glibc's gconv modules "
+                                      "are missing); post the batch as UTF-8",
+                                      ingest_charset_label(charset));
         }
     }
     st->sessions[free_slot] = s;

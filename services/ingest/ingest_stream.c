@@ -7,6 +7,7 @@
  * field buffer without limit).
  */
 #include "ingest_stream.h"
+#include "ingest_charset.h"
 #include "ingest_json.h"
 #include "ingest_text.h"
 
@@ -44,6 +45,8 @@ struct ingest_stream {
     bool overflow;
     char *repair;                   /* NDJSON with invalid UTF-8: the line with U+FFFD */
     ingest_json_t *fast;            /* NDJSON fast path; NULL: jansson for every line */
+    ingest_charset_t *conv;         /* a CSV body in GB18030: converted before framing */
+    const char *charset;            /* what the report calls the body's charset */
 
     /* CSV */
     csv_state_t cs;
@@ -105,6 +108,7 @@ ingest_stream_t *ingest_stream_new(const char *source, ingest_format_t fmt, long
         self->sink = *sink;
     self->ctx = ctx;
     self->line = 1;
+    self->charset = ingest_charset_label("utf-8");
     self->rec = ingest_record_new(src, today_days);
     self->buf = malloc(INGEST_MAX_LINE);
     if (!self->rec || !self->buf) {
@@ -129,6 +133,7 @@ void ingest_stream_destroy(ingest_stream_t **self_p)
     free(self->repair);
     free(self->hdr);
     ingest_json_destroy(&self->fast);
+    ingest_charset_destroy(&self->conv);
     free(self);
     *self_p = NULL;
 }
@@ -269,6 +274,11 @@ static json_t *parse_object(const char *s, size_t n, char *why, size_t whylen)
     return j;
 }
 
+#define GB_LINE_HINT                                                                     \
+    "the line is not valid UTF-8; it reads as GB18030 (GBK): NDJSON is UTF-8, so convert the " \
+    "file (iconv -f GB18030 -t UTF-8)"
+#define GB_FIELD_HINT "; the line reads as GB18030 (GBK): NDJSON is UTF-8, so convert the file"
+
 /* A line with bytes that are not UTF-8: parse a copy with each bad byte replaced by U+FFFD
  * to learn which fields are damaged and the record_id, then reject it. */
 static int ndjson_bad_encoding(ingest_stream_t *self, uint32_t line, const char *s, size_t n)
@@ -289,12 +299,13 @@ static int ndjson_bad_encoding(ingest_stream_t *self, uint32_t line, const char 
         o += 3;
         i += bad + 1;
     }
+    /* NDJSON is UTF-8 (RFC 8259); a GBK export is named as such, so it is re-encoded */
+    bool gb = ingest_charset_looks_gb18030(s, n);
     char why[200];
     json_t *obj = parse_object(self->repair, o, why, sizeof why);
     if (!obj) {
         hint_record_id(self, self->repair, o);
-        return reject_whole(self, line, INGEST_E_BAD_ENCODING,
-                            "the line is not valid UTF-8");
+        return reject_whole(self, line, INGEST_E_BAD_ENCODING, gb ? GB_LINE_HINT : "the line is not valid UTF-8");
     }
     json_t *id = json_object_get(obj, "record_id");
     if (json_is_string(id) && !strstr(json_string_value(id), "\xEF\xBF\xBD"))
@@ -304,14 +315,14 @@ static int ndjson_bad_encoding(ingest_stream_t *self, uint32_t line, const char 
         const char *name = ingest_field_name(self->fields[k]);
         json_t *v = json_object_get(obj, name);
         if (json_is_string(v) && strstr(json_string_value(v), "\xEF\xBF\xBD")) {
-            ingest_record_add_error(self->rec, name, INGEST_E_BAD_ENCODING,
-                                    "%s is not valid UTF-8", name);
+            ingest_record_add_error(self->rec, name, INGEST_E_BAD_ENCODING, "%s is not valid UTF-8%s",
+                                    name, gb ? GB_FIELD_HINT : "");
             found++;
         }
     }
     if (!found)
-        ingest_record_add_error(self->rec, NULL, INGEST_E_BAD_ENCODING,
-                                "the line is not valid UTF-8");
+        ingest_record_add_error(self->rec, NULL, INGEST_E_BAD_ENCODING, "%s",
+                                gb ? GB_LINE_HINT : "the line is not valid UTF-8");
     json_decref(obj);
     return emit_reject(self, line);
 }
@@ -510,8 +521,15 @@ static int csv_record(ingest_stream_t *self)
             if (!ingest_utf8_valid(s, n, NULL)) {
                 const char *name = self->colmap[i] >= 0 ? ingest_field_name(self->colmap[i])
                                                         : self->hdr_names[i];
-                ingest_record_add_error(self->rec, name, INGEST_E_BAD_ENCODING,
-                                        "%s is not valid UTF-8", name);
+                if (!self->conv && ingest_charset_looks_gb18030(s, n))
+                    ingest_record_add_error(
+                        self->rec, name, INGEST_E_BAD_ENCODING,
+                        "%s is not valid UTF-8; it reads as GB18030 (GBK), as Excel saves CSV on "
+                        "a Chinese Windows: post it as text/csv; charset=GB18030, or save it as "
+                        "CSV UTF-8", name);
+                else
+                    ingest_record_add_error(self->rec, name, INGEST_E_BAD_ENCODING,
+                                            "%s is not valid %s", name, self->charset);
                 bad++;
             }
         }
@@ -660,15 +678,10 @@ static int dispatch(ingest_stream_t *self, const char *p, size_t len)
     return self->fmt == INGEST_NDJSON ? ndjson_feed(self, p, len) : csv_feed(self, p, len);
 }
 
-int ingest_stream_feed(ingest_stream_t *self, const void *buf, size_t len)
+/* Bytes of the body as UTF-8: the BOM, then the format. */
+static int feed_utf8(void *ctx, const char *p, size_t len)
 {
-    if (!self)
-        return -1;
-    if (self->stopped)
-        return self->stopped;
-    if (self->finished)
-        return -1;
-    const char *p = buf;
+    ingest_stream_t *self = ctx;
     int rc = 0;
     if (!self->bom_done) {
         while (len && self->bom_matched < 3 && (unsigned char)*p == BOM[self->bom_matched]) {
@@ -686,6 +699,36 @@ int ingest_stream_feed(ingest_stream_t *self, const void *buf, size_t len)
     }
     if (!rc && len)
         rc = dispatch(self, p, len);
+    return rc;
+}
+
+int ingest_stream_set_charset(ingest_stream_t *self, const char *canonical)
+{
+    if (!self || self->bom_done || self->bom_matched || self->records || self->line > 1)
+        return -1;
+    if (canonical && strcmp(canonical, "utf-8") == 0)
+        return 0;
+    if (self->fmt != INGEST_CSV)
+        return -1;
+    ingest_charset_t *conv = ingest_charset_new(canonical);
+    if (!conv)
+        return -1;
+    ingest_charset_destroy(&self->conv);
+    self->conv = conv;
+    self->charset = ingest_charset_label(canonical);
+    return 0;
+}
+
+int ingest_stream_feed(ingest_stream_t *self, const void *buf, size_t len)
+{
+    if (!self)
+        return -1;
+    if (self->stopped)
+        return self->stopped;
+    if (self->finished)
+        return -1;
+    int rc = self->conv ? ingest_charset_convert(self->conv, buf, len, feed_utf8, self)
+                        : feed_utf8(self, buf, len);
     if (rc)
         self->stopped = rc;
     return rc;
@@ -699,8 +742,8 @@ int ingest_stream_finish(ingest_stream_t *self)
         return self->stopped;
     if (self->finished)
         return 0;
-    int rc = 0;
-    if (!self->bom_done) {
+    int rc = self->conv ? ingest_charset_convert(self->conv, NULL, 0, feed_utf8, self) : 0;
+    if (!rc && !self->bom_done) {
         self->bom_done = true;
         rc = dispatch(self, (const char *)BOM, self->bom_matched);
     }

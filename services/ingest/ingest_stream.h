@@ -12,7 +12,8 @@
  *           A quote inside an unquoted field is taken literally. A header that cannot be
  *           used (a known column twice, bad quoting, too long) rejects every record with
  *           bad_csv, so the counts stay whole.
- * A UTF-8 byte order mark at the start of the body is dropped in both formats.
+ * A UTF-8 byte order mark at the start of the body is dropped in both formats. A CSV body
+ * may be GB18030 (GBK, GB2312), converted to UTF-8 as it streams (ingest_charset.h).
  *
  * Line numbers are the physical line where a record starts, from 1 (the CSV header is line
  * 1). Chunk boundaries never matter: a chunk may end inside a UTF-8 character, a quoted
@@ -67,6 +68,12 @@ typedef struct ingest_stream ingest_stream_t;
  * and dropped). */
 ingest_stream_t *ingest_stream_new(const char *source, ingest_format_t fmt, long today_days,
                                    const ingest_sink_t *sink, void *ctx);
+
+/* The body's charset, before the first byte is fed: "utf-8" (the default) or, for CSV,
+ * "gb18030" (ingest_charset.h), converted to UTF-8 as it streams. 0, or -1 for another
+ * charset, for GB18030 NDJSON (NDJSON is UTF-8), after bytes were fed, or when iconv cannot
+ * convert it on this host. */
+int ingest_stream_set_charset(ingest_stream_t *self, const char *canonical);
 
 /* Feeds the next `len` bytes of the body. Returns 0; or the first non-zero value a
  * callback returned, after which the stream is stopped and every later feed/finish

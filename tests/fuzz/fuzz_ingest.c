@@ -1,5 +1,5 @@
 /* Fuzz target: a partner's feed body. The first byte picks the source (low three bits, mod
- * 7) and the format (bit 3: CSV); the rest is the body. Whatever the bytes, the stream must
+ * 7), the format (bit 3: CSV) and for CSV the charset (bit 4: GB18030); the rest is the body. Whatever the bytes, the stream must
  * not crash or leak, and give the same callbacks fed whole, in random chunks and a byte at a
  * time; an NDJSON body must give the same callbacks through jansson alone as through the
  * fast path (ingest_json.h promises both read every line alike). */
@@ -27,15 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     const char *src = sources[(data[0] & 7) % 7];
     ingest_format_t fmt = data[0] & 8 ? INGEST_CSV : INGEST_NDJSON;
+    const char *cs = fmt == INGEST_CSV && (data[0] & 16) ? "gb18030" : NULL;
     const char *body = (const char *)data + 1;
     size_t len = size - 1;
 
-    transcript_t whole = tr_run(src, fmt, body, len, 0);
-    transcript_t rnd = tr_run(src, fmt, body, len, SIZE_MAX);
+    transcript_t whole = tr_run_charset(src, fmt, body, len, 0, false, cs);
+    transcript_t rnd = tr_run_charset(src, fmt, body, len, SIZE_MAX, false, cs);
     must_equal("whole and random chunks", &whole, &rnd);
     free(rnd.buf);
     if (len <= 4096) {
-        transcript_t bytes = tr_run(src, fmt, body, len, 1);
+        transcript_t bytes = tr_run_charset(src, fmt, body, len, 1, false, cs);
         must_equal("whole and byte by byte", &whole, &bytes);
         free(bytes.buf);
     }

@@ -146,6 +146,23 @@ static void headers(void **state)
     assert_false(gw_ctype_is("text/plain", "application/json"));
     assert_false(gw_ctype_is(NULL, "application/json"));
 
+    /* a feed's charset: case, spaces and quotes as RFC 9110 allows; absent, empty, unclosed */
+    char cs[32];
+    assert_int_equal(gw_ctype_param("text/csv; charset=GBK", "charset", cs, sizeof cs), 1);
+    assert_string_equal(cs, "GBK");
+    assert_int_equal(gw_ctype_param("text/csv;header=present ; CharSet = \"gb18030\"", "charset", cs,
+                                    sizeof cs), 1);
+    assert_string_equal(cs, "gb18030");
+    assert_int_equal(gw_ctype_param("text/csv; xcharset=gbk", "charset", cs, sizeof cs), 0);
+    assert_int_equal(gw_ctype_param("text/csv", "charset", cs, sizeof cs), 0);
+    assert_int_equal(gw_ctype_param(NULL, "charset", cs, sizeof cs), 0);
+    assert_int_equal(gw_ctype_param("text/csv; foo; charset=utf-8", "charset", cs, sizeof cs), 1);
+    assert_string_equal(cs, "utf-8");
+    assert_int_equal(gw_ctype_param("text/csv; charset=", "charset", cs, sizeof cs), -1);
+    assert_int_equal(gw_ctype_param("text/csv; charset=\"gbk", "charset", cs, sizeof cs), -1);
+    assert_int_equal(gw_ctype_param("text/csv; charset=0123456789012345678901234567890123456789",
+                                    "charset", cs, sizeof cs), -1);
+
     char rid[GW_RID_MAX];
     assert_true(gw_request_id("abc-123", rid));
     assert_string_equal(rid, "abc-123");

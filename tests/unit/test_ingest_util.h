@@ -77,14 +77,18 @@ TR_UNUSED static long test_today(void)
 }
 
 /* Runs `data` through a stream fed in chunks of `chunk` bytes (0: whole; SIZE_MAX: random
- * sizes from a fixed seed). Returns the transcript (caller frees t->buf). */
-TR_UNUSED static transcript_t tr_run_mode(const char *source, ingest_format_t fmt, const char *data,
-                                          size_t len, size_t chunk, bool jansson_only)
+ * sizes from a fixed seed), read in `charset` (NULL: UTF-8). Returns the transcript (caller
+ * frees t->buf). */
+TR_UNUSED static transcript_t tr_run_charset(const char *source, ingest_format_t fmt,
+                                             const char *data, size_t len, size_t chunk,
+                                             bool jansson_only, const char *charset)
 {
     transcript_t t = {0};
     tr_printf(&t, "%s", "");
     ingest_stream_t *s = ingest_stream_new(source, fmt, test_today(), &TR_SINK, &t);
     if (!s)
+        abort();
+    if (charset && ingest_stream_set_charset(s, charset) != 0)
         abort();
     if (jansson_only)
         ingest_stream_set_fast_json(s, false);
@@ -107,6 +111,12 @@ TR_UNUSED static transcript_t tr_run_mode(const char *source, ingest_format_t fm
     tr_printf(&t, "records=%u lines=%u\n", ingest_stream_records(s), ingest_stream_lines(s));
     ingest_stream_destroy(&s);
     return t;
+}
+
+TR_UNUSED static transcript_t tr_run_mode(const char *source, ingest_format_t fmt, const char *data,
+                                          size_t len, size_t chunk, bool jansson_only)
+{
+    return tr_run_charset(source, fmt, data, len, chunk, jansson_only, NULL);
 }
 
 TR_UNUSED static transcript_t tr_run(const char *source, ingest_format_t fmt, const char *data,
