@@ -373,10 +373,56 @@ static bool check_text(ingest_record_t *self, const rule_t *r, const char *s, si
     return true;
 }
 
+/* Full-width digits and Ｘ (U+FF10..FF19, U+FF38, U+FF58), as a Chinese input method types
+ * them, folded to ASCII into out[19]: they are the same characters (NFKC). The length in
+ * bytes after folding, or 0 when something else outside ASCII is there too. */
+static size_t fold_fullwidth_id(const char *s, size_t len, char out[19])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; o++) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (o == 18 + 1)
+            return o;                           /* too long either way */
+        char c;
+        if (u[0] < 0x80) {
+            c = (char)u[0];
+            i++;
+        } else if (len - i >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99) {
+            c = (char)('0' + (u[2] - 0x90));
+            i += 3;
+        } else if (len - i >= 3 && u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) ||
+                                                   (u[1] == 0xBD && u[2] == 0x98))) {
+            c = 'X';
+            i += 3;
+        } else {
+            return 0;
+        }
+        if (o < 18)
+            out[o] = c;
+    }
+    return o;
+}
+
 static bool check_id(ingest_record_t *self, const rule_t *r, const char *s, size_t len)
 {
     const char *fname = ingest_field_name(r->field);
-    char q[48];
+    char q[48], folded[19];
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] < 0x80)
+            continue;
+        size_t n = fold_fullwidth_id(s, len, folded);
+        if (n == 0) {
+            ingest_record_add_error(self, fname, INGEST_E_BAD_ID_NUMBER,
+                                    "%s \"%s\" has characters other than the digits 0-9 and X",
+                                    fname, quote(s, len, q));
+            return false;
+        }
+        if (n == 18) {
+            s = folded;
+            len = 18;
+        }
+        break;
+    }
     if (ingest_looks_scientific(s, len)) {
         ingest_record_add_error(self, fname, INGEST_E_BAD_ID_NUMBER,
                                 "%s \"%s\" looks like a number in scientific notation from a "

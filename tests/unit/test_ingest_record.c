@@ -152,6 +152,18 @@ static void test_common_fields(void **state)
     expect_err("civil", "{\"id_number\":\"3.30326E17\"}", "id_number", "bad_id_number",
                "scientific notation");
     expect_err("civil", "{\"id_number\":{}}", "id_number", "bad_id_number", NULL);
+    /* typed with a Chinese input method: full-width digits and Ｘ are the same characters */
+    expect_ok("civil", "{\"id_number\":\"３３０３２６１９８５０１０１１２３８\"}", "idn=330326198501011238 ");
+    expect_ok("civil", "{\"id_number\":\"33038220000229123ｘ\"}", "idn=33038220000229123X ");
+    expect_ok("civil", "{\"id_number\":\"11010519491231002Ｘ\"}", "idn=11010519491231002X ");
+    expect_err("civil", "{\"id_number\":\"３３０３２６１９８５０１０１１２３９\"}", "id_number", "bad_check_digit", NULL);
+    expect_err("civil", "{\"id_number\":\"３３０３２６１９８５０１０１１２３\"}", "id_number", "bad_id_number",
+               "18 characters, got 17");
+    /* anything else outside ASCII is named as such, not "18 characters, got 18" */
+    expect_err("civil", "{\"id_number\":\"33032619850101123八\"}", "id_number", "bad_id_number",
+               "other than the digits 0-9 and X");
+    expect_err("civil", "{\"id_number\":\"330326１９８５０１０１１２３８０００\"}", "id_number", "bad_id_number",
+               "18 characters, got");
     /* unknown members are ignored */
     expect_ok("civil", "{\"extra\":{\"deep\":[1,2]},\"note\":\"x\"}", NULL);
 }
