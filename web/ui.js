@@ -41,6 +41,12 @@ export function text(v) {
   return v === null || v === undefined || v === "" ? "—" : String(v);
 }
 
+// What is typed into an ID or code box, as the API takes it: a Chinese input method in
+// full-width mode types ３３０３２６…Ｘ, the same characters as 330326…X (NFKC folds them).
+export function typed(v) {
+  return String(v).normalize("NFKC").trim();
+}
+
 // Chinese label with the English code beside it.
 export function bi(zh, en) {
   return h("span", { class: "bi" }, h("span", { class: "zh" }, zh), " ", h("span", { class: "en" }, en));

@@ -5,7 +5,7 @@
 import { get, money, seg } from "./api.js";
 import {
   ALERT_KINDS, BENEFIT_KINDS, BENEFIT_STATUS, CATEGORY, ENT_STATUS, ORIGINS, PERSON_STATUS, RELATIONS, SEVERITY, badge, bi, clear,
-  facts, field, h, label, policyLabel, problemBox, regionLabel, status, table, text, when,
+  facts, field, h, label, policyLabel, problemBox, regionLabel, status, table, text, typed, when,
 } from "./ui.js";
 
 const ID_NUMBER = /^\d{17}[\dXx]$/;
@@ -20,7 +20,7 @@ export async function householdView(main, ctx) {
     h("button", { type: "submit", class: "primary" }, "查询 Look up"));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const v = q.value.trim();
+    const v = typed(q.value);
     if (v) ctx.go("household", v);
   });
   const out = h("div", { id: "household-result" });

@@ -5,7 +5,7 @@ import { get, getText, money, parseMetrics, post, seg, session, withQuery } from
 import {
   APP_STATUS, CHANNELS, ENT_STATUS, ORIGINS, REGIONS, SOURCES, addRows, badge, bi, clear, explanation, evidence,
   field, h, label, moreButton, policyLabel, policyNames, problemBox, regionLabel, regionName, select, status, table,
-  text, when,
+  text, typed, when,
 } from "./ui.js";
 import { renderApplication } from "./views_queues.js";
 
@@ -210,7 +210,7 @@ export async function applyView(main, ctx) {
     btn.disabled = true;
     clear(out).appendChild(status("提交中 Filing…"));
     const r = await post("/v1/applications", {
-      id_number: idNumber.value.trim(), channel: channel.value, filed_region: filed.value.trim(),
+      id_number: typed(idNumber.value), channel: channel.value, filed_region: typed(filed.value),
     });
     btn.disabled = false;
     if (!ctx.alive()) return;

@@ -255,6 +255,11 @@ def alerts(x):
     shot(p, "04-alerts-queue")
 
 
+def fullwidth(s):
+    """As a Chinese input method in full-width mode types it: ３３０３２６…Ｘ."""
+    return "".join(chr(ord(c) + 0xFEE0) if "0" <= c <= "9" or c == "X" else c for c in s)
+
+
 def household(x):
     p, api, hh, head = x["page"], x["api"], x["hh"], x["head"]
     nav(p, "household")
@@ -291,6 +296,11 @@ def household(x):
     R.check(pid != head or text_of(p, "#person-oop") == "40200.00", "the head's is 40200.00")
     R.check(pid not in p.evaluate("location.href"), "the ID number stays out of the URL")
     shot(p, "06-person")
+
+    p.type("#household-q", "  " + fullwidth(head))
+    search(p, "#household-form", "#household-result")
+    R.check(p.wait("(document.querySelector('#person-card') || {dataset: {}}).dataset.id === %s" % json.dumps(head), 15),
+            "an ID typed in full-width digits finds the person")
 
     bad = head[:17] + ("1" if head[17] != "1" else "2")
     p.type("#household-q", bad)
@@ -368,7 +378,8 @@ def file_application(x):
             and "bad_check_digit" in (text_of(p, "#apply-form .field-error") or ""), "and marked on the field")
     shot(p, "10-apply-invalid")
 
-    p.type("#apply-id", other["id_number"])
+    # typed with a Chinese input method in full-width mode: the same ID
+    p.type("#apply-id", fullwidth(other["id_number"]))
     p.choose("#apply-form select[name=channel]", "window")
     p.click("#apply-form button[type=submit]")
     R.check(bool(p.wait("!!document.querySelector('#apply-progress')", 15)), "filed: the console follows the application")
@@ -378,6 +389,7 @@ def file_application(x):
     app_id = p.evaluate("(document.querySelector('#apply-result .application') || {dataset: {}}).dataset.application")
     st, app, _ = api.get("/v1/applications/%s" % app_id)
     R.check(st == 200 and app["status"] == status, "the API agrees (%s %s)" % (app_id, app.get("status")))
+    R.check(app["id_number"] == other["id_number"], "the full-width ID was sent as the ID (%s)" % app.get("id_number"))
     R.check(app["filed_region"] == "330326" and app["handled_region"] == other["household_id"][1:7],
             "filed in Pingyang, handled where the household is registered (%s)" % app["handled_region"])
     R.check(p.evaluate("document.querySelectorAll('#apply-result .decision').length") == len(app["decisions"]),
