@@ -60,6 +60,21 @@ static int bus_status_fn(MDB_txn *txn, void *vctx)
     return c->svc->def->on_status ? c->svc->def->on_status(c->svc, txn, c->w) : 0;
 }
 
+/* "store_write_failures", and while writes fail "store_failing_since" and "store_error" */
+static void write_health(sais_store_t *store, sais_jw_t *w)
+{
+    uint64_t failures;
+    int64_t since;
+    char err[128], at[21];
+    sais_store_write_health(store, &failures, &since, err, sizeof err);
+    sais_jw_kint(w, "store_write_failures", (int64_t)failures);
+    if (since) {
+        sais_time_format(since, at);
+        sais_jw_kstr(w, "store_failing_since", at);
+        sais_jw_kstr(w, "store_error", err);
+    }
+}
+
 static int builtin(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *reply)
 {
     sais_jw_t w;
@@ -68,6 +83,7 @@ static int builtin(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *repl
         sais_jw_obj(&w);
         sais_jw_kstr(&w, "service", svc->def->name);
         sais_jw_kstr(&w, "status", "up");
+        write_health(svc->store, &w);
         sais_jw_obj_end(&w);
         return sais_reply_jw(reply, 200, &w);
     }
@@ -96,6 +112,7 @@ static int builtin(sais_svc_t *svc, const Sais__Request *req, sais_reply_t *repl
             sais_jw_kint(&w, "map_used", (int64_t)used);
             sais_jw_kint(&w, "map_size", (int64_t)size);
         }
+        write_health(svc->store, &w);
         sais_jw_obj_end(&w);
         return sais_reply_jw(reply, 200, &w);
     }

@@ -1,16 +1,19 @@
 /* sais_store — see sais_store.h. */
 #include "sais_store.h"
+#include "sais_clock.h"
 #include "sais_log.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 /* The runtime's own databases, present in every store. */
 static const char *const runtime_dbis[] = {"_events", "_cursors", "_idem", "_meta", NULL};
@@ -46,6 +49,12 @@ struct sais_store_t {
     pthread_mutex_t  gmu;
     group_req_t     *ghead, *gtail;
     bool             gleading;
+    /* writes that could not be committed (a full disk, an I/O error): counted, and the
+     * first of a spell remembered until a write commits again (sais_store_write_health) */
+    _Atomic uint64_t failures;
+    _Atomic int64_t  failing_since;     /* unix seconds; 0 when the last write committed */
+    pthread_mutex_t  hmu;               /* guards last_error */
+    char             last_error[128];
 };
 
 static int mkdir_p(const char *dir)
@@ -97,6 +106,13 @@ sais_store_t *sais_store_open(const char *dir, const char *const *dbis, size_t m
         return NULL;
     }
     if (pthread_mutex_init(&self->gmu, NULL) != 0) {
+        pthread_rwlock_destroy(&self->lock);
+        free(self);
+        snprintf(err, errlen, "cannot create lock");
+        return NULL;
+    }
+    if (pthread_mutex_init(&self->hmu, NULL) != 0) {
+        pthread_mutex_destroy(&self->gmu);
         pthread_rwlock_destroy(&self->lock);
         free(self);
         snprintf(err, errlen, "cannot create lock");
@@ -169,6 +185,7 @@ void sais_store_destroy(sais_store_t **self_p)
         free(self->names[i]);
     pthread_rwlock_destroy(&self->lock);
     pthread_mutex_destroy(&self->gmu);
+    pthread_mutex_destroy(&self->hmu);
     free(self);
     *self_p = NULL;
 }
@@ -204,6 +221,45 @@ static int grow(sais_store_t *self)
     return rc == 0 ? 0 : -1;
 }
 
+/* A write that could not be committed: the store stays open and later writes are tried as
+ * they come (the disk may be freed), but the spell is visible to /healthz and /metrics. */
+static void write_failed(sais_store_t *self, const char *what, int rc)
+{
+    atomic_fetch_add(&self->failures, 1);
+    int64_t none = 0;
+    if (atomic_compare_exchange_strong(&self->failing_since, &none, sais_clock_now())) {
+        /* LMDB reports a write cut short by a full disk as EIO: say how much room is left */
+        struct statvfs fs;
+        char room[64] = "";
+        if (statvfs(self->dir, &fs) == 0)
+            snprintf(room, sizeof room, "; %llu KiB free on its filesystem",
+                     (unsigned long long)fs.f_bavail * fs.f_frsize / 1024);
+        pthread_mutex_lock(&self->hmu);
+        snprintf(self->last_error, sizeof self->last_error, "%s: %s%s", what, mdb_strerror(rc), room);
+        pthread_mutex_unlock(&self->hmu);
+    }
+}
+
+static void write_committed(sais_store_t *self)
+{
+    if (atomic_load_explicit(&self->failing_since, memory_order_relaxed) != 0) {
+        atomic_store(&self->failing_since, 0);
+        sais_info("store %s: writes commit again", self->dir);
+    }
+}
+
+void sais_store_write_health(sais_store_t *self, uint64_t *failures, int64_t *failing_since,
+                             char *error, size_t errlen)
+{
+    *failures = atomic_load(&self->failures);
+    *failing_since = atomic_load(&self->failing_since);
+    if (error && errlen) {
+        pthread_mutex_lock(&self->hmu);
+        snprintf(error, errlen, "%s", *failing_since ? self->last_error : "");
+        pthread_mutex_unlock(&self->hmu);
+    }
+}
+
 int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
 {
     for (int attempt = 0; attempt < SAIS_STORE_MAX_RETRIES; attempt++) {
@@ -223,16 +279,20 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
         if (rc != 0) {
             pthread_rwlock_unlock(&self->lock);
             sais_error("store %s: begin write: %s", self->dir, mdb_strerror(rc));
+            write_failed(self, "begin write", rc);
             return -1;
         }
         int r = fn(txn, ctx);
         if (r == 0) {
             rc = mdb_txn_commit(txn);
             pthread_rwlock_unlock(&self->lock);
-            if (rc == 0)
+            if (rc == 0) {
+                write_committed(self);
                 return 0;
+            }
             if (rc != MDB_MAP_FULL) {
                 sais_error("store %s: commit: %s", self->dir, mdb_strerror(rc));
+                write_failed(self, "commit", rc);
                 return -1;
             }
         } else {

@@ -62,6 +62,12 @@ int sais_store_read(sais_store_t *self, sais_txn_fn fn, void *ctx);
  * lowercase hex into hex[65]. 0 or -1. */
 int sais_store_digest(sais_store_t *self, char hex[65]);
 
+/* Writes that could not be committed since the store was opened (a full disk, an I/O
+ * error), and since when they fail: 0 when the last write committed. `error` (may be NULL)
+ * gets the first failure of the current spell, "" when there is none. Thread-safe. */
+void sais_store_write_health(sais_store_t *self, uint64_t *failures, int64_t *failing_since,
+                             char *error, size_t errlen);
+
 /* Bytes in use (last page * page size) and the current map size. 0 or -1. */
 int sais_store_usage(sais_store_t *self, uint64_t *used, uint64_t *mapsize);
 

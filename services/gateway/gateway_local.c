@@ -75,26 +75,82 @@ static bool fan_up(const gw_fan_t *f)
 
 /* ---- /healthz */
 
+/* A store that cannot commit (a full disk, an I/O error) as a line of /healthz's problems;
+ * nothing when its writes commit. `st` is a health or bus.status answer, NULL for the
+ * gateway's own store. */
+static void store_problem(gw_t *gw, const char *svc, const json_t *st, sais_jw_t *w)
+{
+    char err[128], at[21];
+    const char *since = NULL, *why = NULL;
+    if (st) {
+        since = sais_json_str(st, "store_failing_since");
+        why = sais_json_str(st, "store_error");
+    } else {
+        uint64_t failures;
+        int64_t t;
+        sais_store_write_health(gw->store, &failures, &t, err, sizeof err);
+        if (t) {
+            sais_time_format(t, at);
+            since = at;
+            why = err;
+        }
+    }
+    if (!since) return;
+    char line[320];
+    snprintf(line, sizeof line, "%s: its store cannot be written since %s (%s): is the disk full?",
+             svc, since, why ? why : "unknown error");
+    sais_jw_str(w, line);
+}
+
+static json_t *fan_json(const gw_fan_t *f)
+{
+    if (!fan_up(f)) return NULL;
+    json_t *o = json_loadb((const char *)f->reply->body.data, f->reply->body.len, 0, NULL);
+    if (json_is_object(o)) return o;
+    json_decref(o);
+    return NULL;
+}
+
 static void local_healthz(gw_t *gw, gw_req_t *rq)
 {
     gw_fan_t out[16];
+    json_t *st[16] = {NULL};
     gw_fanout(gw, "health", PROBE_TIMEOUT_MS, out);
     bool all = true;
-    sais_jw_t w;
+    size_t n = 0;
+    for (; gw_backends[n]; n++) {
+        all = all && fan_up(&out[n]);
+        st[n] = fan_json(&out[n]);
+    }
+    sais_jw_t w, p;
+    sais_jw_init(&p);
+    sais_jw_arr(&p);
+    store_problem(gw, "gateway", NULL, &p);
+    for (size_t i = 0; i < n; i++)
+        if (st[i]) store_problem(gw, gw_backends[i], st[i], &p);
+    sais_jw_arr_end(&p);
+    size_t plen;
+    char *problems = sais_jw_take(&p, &plen);
+    sais_jw_free(&p);
+    bool clean = problems && plen == 2;   /* "[]" */
     sais_jw_init(&w);
     sais_jw_obj(&w);
-    for (size_t i = 0; gw_backends[i]; i++) all = all && fan_up(&out[i]);
-    sais_jw_kstr(&w, "status", all ? "ok" : "degraded");
+    sais_jw_kstr(&w, "status", all && clean ? "ok" : "degraded");
     sais_jw_key(&w, "services");
     sais_jw_obj(&w);
-    for (size_t i = 0; gw_backends[i]; i++) sais_jw_kstr(&w, gw_backends[i], fan_up(&out[i]) ? "up" : "down");
+    for (size_t i = 0; i < n; i++) sais_jw_kstr(&w, gw_backends[i], fan_up(&out[i]) ? "up" : "down");
     sais_jw_obj_end(&w);
+    sais_jw_key(&w, "problems");
+    if (problems) sais_jw_raw(&w, problems, plen);
+    else sais_jw_raw(&w, "[]", 2);
     sais_jw_obj_end(&w);
+    free(problems);
+    for (size_t i = 0; i < n; i++) json_decref(st[i]);
     gw_fanout_free(out);
     size_t len;
     char *body = sais_jw_take(&w, &len);
     sais_jw_free(&w);
-    gw_resp_take(&rq->resp, all ? 200 : 503, "application/json", body, body ? len : 1);
+    gw_resp_take(&rq->resp, all && clean ? 200 : 503, "application/json", body, body ? len : 1);
 }
 
 /* ---- /metrics */
@@ -176,13 +232,7 @@ static void render_bus(gw_t *gw, gw_text_t *t)
     gw_fanout(gw, "bus.status", PROBE_TIMEOUT_MS, out);
     size_t n = 0;
     for (; gw_backends[n]; n++) {
-        if (!fan_up(&out[n])) continue;
-        st[n] = json_loadb((const char *)out[n].reply->body.data, out[n].reply->body.len, 0, NULL);
-        if (!json_is_object(st[n])) {
-            json_decref(st[n]);
-            st[n] = NULL;
-            continue;
-        }
+        if (!(st[n] = fan_json(&out[n]))) continue;
         head[n] = json_ll(st[n], "head", &have_head[n]);
     }
     gw_text_add(t, "# HELP sais_service_up 1 if the service answered bus.status.\n"
@@ -239,6 +289,25 @@ static void render_bus(gw_t *gw, gw_text_t *t)
         long long s = st[i] ? json_ll(st[i], "map_size", &ok) : 0;
         if (st[i] && ok) gw_text_add(t, "sais_store_map_size_bytes{service=\"%s\"} %lld\n", gw_backends[i], s);
     }
+    uint64_t failures = 0;
+    int64_t since = 0;
+    sais_store_write_health(gw->store, &failures, &since, NULL, 0);
+    gw_text_add(t, "# HELP sais_store_write_failures_total Writes a service could not commit to its store (a "
+                   "full disk, an I/O error), each logged as an error.\n"
+                   "# TYPE sais_store_write_failures_total counter\n"
+                   "sais_store_write_failures_total{service=\"gateway\"} %llu\n", (unsigned long long)failures);
+    for (size_t i = 0; i < n; i++) {
+        bool ok;
+        long long f = st[i] ? json_ll(st[i], "store_write_failures", &ok) : 0;
+        if (st[i] && ok) gw_text_add(t, "sais_store_write_failures_total{service=\"%s\"} %lld\n", gw_backends[i], f);
+    }
+    gw_text_add(t, "# HELP sais_store_write_failing 1 while a service's writes fail, until one commits again.\n"
+                   "# TYPE sais_store_write_failing gauge\n"
+                   "sais_store_write_failing{service=\"gateway\"} %d\n", since != 0);
+    for (size_t i = 0; i < n; i++)
+        if (st[i] && json_object_get(st[i], "store_write_failures"))
+            gw_text_add(t, "sais_store_write_failing{service=\"%s\"} %d\n", gw_backends[i],
+                        json_object_get(st[i], "store_failing_since") != NULL);
     for (size_t i = 0; i < n; i++) json_decref(st[i]);
     gw_fanout_free(out);
 }
