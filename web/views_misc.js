@@ -28,6 +28,13 @@ export async function healthView(main, ctx) {
     }
     out.appendChild(h("p", { class: "overall" }, bi("总体", "Overall"), " ",
       badge("health", body.status, { ok: "正常", degraded: "降级" }), " HTTP " + r.status));
+    // what else makes it degraded: a store that cannot be written (a full disk)
+    const problems = Array.isArray(body.problems) ? body.problems : [];
+    if (problems.length) {
+      out.appendChild(h("div", { class: "problem", id: "health-problems", role: "alert" },
+        h("strong", null, bi("存储无法写入", "Stores that cannot be written")),
+        h("ul", null, problems.map((p) => h("li", null, text(p))))));
+    }
     const rows = Object.entries(body.services).map(([name, st]) => ({ name, st }));
     out.appendChild(table([
       { title: bi("服务", "Service"), cell: (s) => h("code", null, s.name) },

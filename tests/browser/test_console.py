@@ -180,6 +180,8 @@ def health(x):
                        ".map(r => [r.dataset.service, r.dataset.state]))")
     R.check(shown == body["services"], "every service's state as /healthz says: %r" % shown)
     R.check(all(v == "up" for v in shown.values()) and len(shown) == 8, "all eight services up")
+    R.check(exists(p, "#health-problems") == bool(body.get("problems")),
+            "a problems box exactly when /healthz lists problems (%r)" % body.get("problems"))
     R.check(bool(p.wait("document.querySelectorAll('#health tr[data-consumer]').length > 0", 15)),
             "health lists the event bus")
     st, text, _ = api.get("/metrics", key="")
