@@ -90,6 +90,37 @@ static int add_name(sais_store_t *self, const char *name)
     return 0;
 }
 
+/* The store's format, kept in "_meta": a store written by a newer SAIS (an upgrade rolled
+ * back, a data directory copied from a newer host) is refused by name rather than misread.
+ * A store without the stamp predates it and is format 1. */
+static const char format_key[] = "store.format";
+
+static int stamp_format(sais_store_t *self, MDB_txn *txn, char *err, size_t errlen)
+{
+    MDB_dbi meta = sais_store_dbi(self, "_meta");
+    MDB_val v;
+    int rc = sais_get(txn, meta, format_key, sizeof format_key - 1, &v);
+    if (rc == MDB_NOTFOUND) {
+        unsigned char b[8];
+        sais_be64(SAIS_STORE_FORMAT, b);
+        rc = sais_put(txn, meta, format_key, sizeof format_key - 1, b, sizeof b);
+    } else if (rc == 0 && v.mv_size != 8) {
+        snprintf(err, errlen, "%s: the store's format stamp is damaged (%zu bytes)", self->dir, v.mv_size);
+        return -1;
+    } else if (rc == 0 && sais_from_be64(v.mv_data) > SAIS_STORE_FORMAT) {
+        snprintf(err, errlen,
+                 "%s: the store is format %llu, written by a newer SAIS; this one reads format %d "
+                 "at most: run the newer sais, or restore a backup this one wrote",
+                 self->dir, (unsigned long long)sais_from_be64(v.mv_data), SAIS_STORE_FORMAT);
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: format stamp: %s", self->dir, mdb_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 sais_store_t *sais_store_open(const char *dir, const char *const *dbis, size_t map_mb,
                               char *err, size_t errlen)
 {
@@ -161,6 +192,10 @@ sais_store_t *sais_store_open(const char *dir, const char *const *dbis, size_t m
             mdb_txn_abort(txn);
             goto fail;
         }
+    }
+    if (stamp_format(self, txn, err, errlen) != 0) {
+        mdb_txn_abort(txn);
+        goto fail;
     }
     if ((rc = mdb_txn_commit(txn)) != 0) {
         snprintf(err, errlen, "%s: commit: %s", dir, mdb_strerror(rc));

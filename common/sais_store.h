@@ -7,7 +7,9 @@
  * is ever acknowledged. Callbacks must therefore have no effect outside the transaction until
  * it commits (collect such effects and apply them after sais_store_write returns 0).
  *
- * Stale reader slots left by a killed process are cleared when the store opens.
+ * Stale reader slots left by a killed process are cleared when the store opens. Every store
+ * carries the format it was written in ("store.format" in "_meta"); opening one of a newer
+ * format than SAIS_STORE_FORMAT fails, naming both.
  * Databases whose names start with '_' are the runtime's (event log, cursors, idempotency
  * records, counters) and are left out of the state digest.
  */
@@ -20,6 +22,10 @@
 #include <protobuf-c/protobuf-c.h>
 
 typedef struct sais_store_t sais_store_t;
+
+/* The layout of keys, values and databases this code reads and writes. Raise it with any
+ * change an older SAIS would misread, and migrate older stores when they open. */
+#define SAIS_STORE_FORMAT 1
 
 /* A callback's return: 0 commits; SAIS_TXN_ABORT aborts quietly (sais_store_write returns
  * SAIS_TXN_ABORT); any LMDB error code (as returned by mdb_put & co) is handled by the store:

@@ -225,6 +225,73 @@ static void test_stale_readers_cleared(void **state)
     sais_store_destroy(&st);
 }
 
+static int get_raw_fn(MDB_txn *txn, void *vctx)
+{
+    get_t *g = vctx;
+    MDB_val v;
+    g->rc = sais_get(txn, sais_store_dbi(g->st, g->db), g->k, strlen(g->k), &v);
+    if (g->rc == 0 && v.mv_size == 8)
+        memcpy(g->out, v.mv_data, 8);
+    else if (g->rc == 0)
+        g->rc = -1;
+    return 0;
+}
+
+/* Sets "store.format" in _meta behind the store's back, as a newer SAIS would have. */
+static void set_format_raw(const char *sub, const void *val, size_t len)
+{
+    char path[320];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "_meta", 0, &meta), 0);
+    MDB_val k = {12, "store.format"}, v = {len, (void *)val};
+    assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void test_format_stamp(void **state)
+{
+    (void)state;
+    sais_store_t *st = open_store("format", 8);   /* a new store is stamped */
+    get_t g = {st, "_meta", "store.format", "", 0};
+    assert_int_equal(sais_store_read(st, get_raw_fn, &g), 0);
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(sais_from_be64((const unsigned char *)g.out), SAIS_STORE_FORMAT);
+    sais_store_destroy(&st);
+
+    /* this code's own format, and an older store without a stamp, open */
+    unsigned char b[8];
+    sais_be64(SAIS_STORE_FORMAT, b);
+    set_format_raw("format", b, 8);
+    st = open_store("format", 8);
+    sais_store_destroy(&st);
+
+    /* a newer format is refused, naming both */
+    sais_be64(SAIS_STORE_FORMAT + 1, b);
+    set_format_raw("format", b, 8);
+    char path[320], err[320];
+    snprintf(path, sizeof path, "%s/format", dir);
+    assert_null(sais_store_open(path, dbis, 8, err, sizeof err));
+    char want[64];
+    snprintf(want, sizeof want, "format %d, written by a newer SAIS", SAIS_STORE_FORMAT + 1);
+    if (!strstr(err, want))
+        fail_msg("%s", err);
+    snprintf(want, sizeof want, "reads format %d at most", SAIS_STORE_FORMAT);
+    assert_non_null(strstr(err, want));
+
+    /* a damaged stamp too */
+    set_format_raw("format", "x", 1);
+    assert_null(sais_store_open(path, dbis, 8, err, sizeof err));
+    assert_non_null(strstr(err, "format stamp is damaged"));
+}
+
 typedef struct { sais_store_t *st; int id; int n; } gw_t;
 static int grouped_put(MDB_txn *txn, void *vctx)
 {
@@ -429,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_counters_and_protobuf),
         cmocka_unit_test(test_stale_readers_cleared),
+        cmocka_unit_test(test_format_stamp),
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_index_backfill),
         cmocka_unit_test(test_index_pb_pair),
