@@ -465,6 +465,19 @@ static bool check_name(ingest_record_t *self, const rule_t *r, const char *s, si
                                     "%s contains control characters", fname);
             return false;
         }
+    /* A private-use code point is a character only the sending system knows: a rare
+     * character of a name that its registry made up itself (自造字) shows here as a box or as
+     * another character, and a person could no longer be found by name. */
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = ingest_utf8_next(s, len, &i);
+        if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000) {
+            ingest_record_add_error(self, fname, INGEST_E_OUT_OF_RANGE,
+                                    "%s has U+%04X, a private-use character only the sending "
+                                    "system knows (a 自造字): send the name with the character's "
+                                    "code point in Unicode / GB18030-2022", fname, (unsigned)cp);
+            return false;
+        }
+    }
     size_t room = ARENA_LEN - self->arena_used, chars = 0;
     long n = ingest_name_normalise(s, len, self->arena + self->arena_used, room, &chars);
     if (n < 0 || chars > INGEST_MAX_NAME_CHARS) {

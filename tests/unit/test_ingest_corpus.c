@@ -174,6 +174,9 @@ static int run_case(const char *dir, const char *source, const char *file)
         ingest_sink_t sink = {rep_record, rep_reject};
         ingest_stream_t *s = ingest_stream_new(source, fmt, test_today(), &sink, &r);
         assert_non_null(s);
+        /* a file named *.gb18030.csv is posted as text/csv; charset=GB18030 */
+        if (strstr(file, ".gb18030."))
+            assert_int_equal(ingest_stream_set_charset(s, "gb18030"), 0);
         unsigned seed = 99;
         for (size_t off = 0; off < len;) {
             size_t n = chunks[c] == 0 ? len : chunks[c];
