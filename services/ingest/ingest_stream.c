@@ -473,6 +473,21 @@ static void csv_take_header(ingest_stream_t *self)
     }
 }
 
+/* ="330326198501011238": an export meant for Excel writes long numbers as a formula whose
+ * value is the text, so the spreadsheet keeps every digit. The value is exact: it is taken
+ * as the text inside (one with a quote inside is left as it is, and fails as it stands). */
+static void excel_text_formula(const char **v, size_t *n)
+{
+    const char *s = *v;
+    size_t len = *n;
+    ingest_trim(&s, &len);
+    if (len < 3 || s[0] != '=' || s[1] != '"' || s[len - 1] != '"' ||
+        memchr(s + 2, '"', len - 3))
+        return;
+    *v = s + 2;
+    *n = len - 3;
+}
+
 static int csv_record(ingest_stream_t *self)
 {
     uint32_t line = self->rec_line;
@@ -539,10 +554,12 @@ static int csv_record(ingest_stream_t *self)
             for (size_t k = 0; k < self->nfields; k++)
                 self->vals[self->fields[k]] = (ingest_value_t){0};
             for (uint32_t i = 0; i < self->nf; i++)
-                if (self->colmap[i] >= 0)
-                    self->vals[self->colmap[i]] = (ingest_value_t){
-                        INGEST_V_TEXT, self->buf + self->foff[i],
-                        self->foff[i + 1] - self->foff[i], NULL};
+                if (self->colmap[i] >= 0) {
+                    const char *v = self->buf + self->foff[i];
+                    size_t n = self->foff[i + 1] - self->foff[i];
+                    excel_text_formula(&v, &n);
+                    self->vals[self->colmap[i]] = (ingest_value_t){INGEST_V_TEXT, v, n, NULL};
+                }
             rc = emit_checked(self, line);
         }
     }
