@@ -4,6 +4,7 @@
 #include "sais_clock.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -190,4 +191,44 @@ sais_log(sais_log_level_t lvl, const char *fmt, ...)
     if (line != stack)
         free(line);
     errno = saved_errno;
+}
+
+/* ---- lines that repeat */
+
+static struct {
+    pthread_mutex_t mu;
+    struct { const void *kind; int64_t minute; unsigned n, held; } k[SAIS_LOG_KINDS];
+} s_limit = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+bool sais_log_allow_at(const void *kind, unsigned per_minute, int64_t minute, unsigned *held)
+{
+    bool ok = true;
+    *held = 0;
+    pthread_mutex_lock(&s_limit.mu);
+    size_t i = 0, oldest = 0;
+    for (; i < SAIS_LOG_KINDS && s_limit.k[i].kind && s_limit.k[i].kind != kind; i++)
+        if (s_limit.k[i].minute < s_limit.k[oldest].minute)
+            oldest = i;
+    if (i == SAIS_LOG_KINDS) {
+        i = oldest;
+        s_limit.k[i].kind = NULL;
+    }
+    if (!s_limit.k[i].kind || s_limit.k[i].minute != minute) {
+        *held = s_limit.k[i].kind ? s_limit.k[i].held : 0;
+        s_limit.k[i].kind = kind;
+        s_limit.k[i].minute = minute;
+        s_limit.k[i].n = 0;
+        s_limit.k[i].held = 0;
+    }
+    if (++s_limit.k[i].n > per_minute) {
+        s_limit.k[i].held++;
+        ok = false;
+    }
+    pthread_mutex_unlock(&s_limit.mu);
+    return ok;
+}
+
+bool sais_log_allow(const void *kind, unsigned per_minute, unsigned *held)
+{
+    return sais_log_allow_at(kind, per_minute, sais_clock_ms() / 60000, held);
 }

@@ -260,6 +260,15 @@ static int grow(sais_store_t *self)
  * they come (the disk may be freed), but the spell is visible to /healthz and /metrics. */
 static void write_failed(sais_store_t *self, const char *what, int rc)
 {
+    /* a full disk fails every write of every service, many a second: a few lines a minute
+     * say so, and how many were not written */
+    unsigned held = 0;
+    if (sais_log_allow(&self->failures, 6, &held)) {
+        if (held)
+            sais_error("store %s: %u more writes failed last minute (not logged one by one)",
+                       self->dir, held);
+        sais_error("store %s: %s: %s", self->dir, what, mdb_strerror(rc));
+    }
     atomic_fetch_add(&self->failures, 1);
     int64_t none = 0;
     if (atomic_compare_exchange_strong(&self->failing_since, &none, sais_clock_now())) {
@@ -313,7 +322,6 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
         }
         if (rc != 0) {
             pthread_rwlock_unlock(&self->lock);
-            sais_error("store %s: begin write: %s", self->dir, mdb_strerror(rc));
             write_failed(self, "begin write", rc);
             return -1;
         }
@@ -326,7 +334,6 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
                 return 0;
             }
             if (rc != MDB_MAP_FULL) {
-                sais_error("store %s: commit: %s", self->dir, mdb_strerror(rc));
                 write_failed(self, "commit", rc);
                 return -1;
             }

@@ -371,46 +371,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
  * line (its format string) is written at most MHD_LOG_BURST times a minute; how many were
  * held back is said with the next one written. */
 #define MHD_LOG_BURST 10
-#define MHD_LOG_KINDS 32
-static struct {
-    pthread_mutex_t mu;
-    struct { const char *fmt; int64_t window; unsigned n, held; } kind[MHD_LOG_KINDS];
-} s_mhd_log = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-/* Whether a line of format fmt may be written now; *held gets how many were held back. */
-static bool mhd_log_allowed(const char *fmt, unsigned *held)
-{
-    int64_t minute = gw_now_us() / 60000000;
-    bool ok = true;
-    *held = 0;
-    pthread_mutex_lock(&s_mhd_log.mu);
-    size_t i = 0, oldest = 0;
-    for (; i < MHD_LOG_KINDS && s_mhd_log.kind[i].fmt && s_mhd_log.kind[i].fmt != fmt; i++)
-        if (s_mhd_log.kind[i].window < s_mhd_log.kind[oldest].window) oldest = i;
-    if (i == MHD_LOG_KINDS) {
-        i = oldest;
-        s_mhd_log.kind[i].fmt = NULL;
-    }
-    if (!s_mhd_log.kind[i].fmt || s_mhd_log.kind[i].window != minute) {
-        *held = s_mhd_log.kind[i].fmt ? s_mhd_log.kind[i].held : 0;
-        s_mhd_log.kind[i].fmt = fmt;
-        s_mhd_log.kind[i].window = minute;
-        s_mhd_log.kind[i].n = 0;
-        s_mhd_log.kind[i].held = 0;
-    }
-    if (++s_mhd_log.kind[i].n > MHD_LOG_BURST) {
-        s_mhd_log.kind[i].held++;
-        ok = false;
-    }
-    pthread_mutex_unlock(&s_mhd_log.mu);
-    return ok;
-}
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     unsigned held = 0;
-    if (!mhd_log_allowed(fmt, &held))
+    if (!sais_log_allow(fmt, MHD_LOG_BURST, &held))
         return;
     sais_log_set_service("gateway");
     if (held)

@@ -238,8 +238,16 @@ static int commit(change_t *c)
     int rc = sais_svc_write(c->svc, change_fn, c);
     if (rc == SAIS_TXN_ABORT)
         return 0;
-    if (rc != 0)
-        sais_error("application %s: the change could not be stored; retried later", c->id);
+    if (rc != 0) {
+        /* with the store failing (a full disk) every pending application fails each round */
+        static const char kind[] = "intake: change not stored";
+        unsigned held = 0;
+        if (sais_log_allow(kind, 10, &held)) {
+            if (held)
+                sais_error("%u more application changes could not be stored last minute", held);
+            sais_error("application %s: the change could not be stored; retried later", c->id);
+        }
+    }
     return rc;
 }
 

@@ -6,6 +6,8 @@ The data directory is a 96 MiB tmpfs. Three hukou batches go in, then a file fil
 - /healthz turns 503 "degraded" and its `problems` name the store that cannot be written and
   why; /metrics counts the failed writes (sais_store_write_failures_total) and flags the
   spell (sais_store_write_failing);
+- a partner's job retrying 30 times while the disk stays full gets 503 each time, and the log
+  says so a few times a minute, not once per attempt;
 - the space comes back (the file is deleted, nothing restarted): the same batch posted
   again is taken in, every record of every batch exactly once; the services catch up, every
   person of the last batch reads back, /healthz is 200 "ok" with no problems and no store is
@@ -102,6 +104,11 @@ def main():
                 "/metrics: %d failed writes counted, flagged for %s" % (total, [s for s, v in flags.items() if v]))
         st, _, _ = c.http.get("/v1/feeds")
         R.check(st == 200, "reads are still served (%s)" % st)
+        # a partner's job retrying while the disk stays full: each attempt fails alike, and
+        # the log says so a few times a minute, not once per attempt
+        again = ndjson(batch(3))
+        codes = [c.post_feed("hukou", "retry-%d" % i, again, key=pk)[0] for i in range(30)]
+        R.check(all(x == 503 for x in codes), "30 retries while full: each a 503 (%r)" % sorted(set(codes)))
 
         os.unlink(ballast)
         full_at = 3
@@ -130,6 +137,11 @@ def main():
         flags, _ = failing(c)
         R.check(flags and not any(flags.values()), "no store flagged any more: %r" % flags)
         c.stop()
+        with open(os.path.join(c.tmp, "up.log"), errors="replace") as f:
+            errors = [line for line in f if " ERROR " in line and "/data/ingest" in line]
+        R.check(2 <= len(errors) <= 8,
+                "ingest's store failed 31 times and the log says so %d times (at most 6 a minute, "
+                "then how many were not logged)" % len(errors))
     finally:
         for p in c.procs.values():
             if p.poll() is None:

@@ -245,6 +245,34 @@ test_threads_do_not_interleave(void **state)
     free(out);
 }
 
+/* Lines that repeat: per kind, per minute, the held-back count said once, kinds apart, and
+ * a full table gives way to a new kind. */
+static void
+test_repeated_lines_limited(void **state)
+{
+    (void)state;
+    static const char a[] = "kind a", b[] = "kind b";
+    unsigned held = 99;
+    for (int i = 0; i < 3; i++) {
+        assert_true(sais_log_allow_at(a, 3, 1000, &held));
+        assert_int_equal(held, 0);
+    }
+    assert_false(sais_log_allow_at(a, 3, 1000, &held));
+    assert_false(sais_log_allow_at(a, 3, 1000, &held));
+    assert_true(sais_log_allow_at(b, 3, 1000, &held));     /* another kind is not held */
+    assert_int_equal(held, 0);
+    assert_true(sais_log_allow_at(a, 3, 1001, &held));     /* the next minute: two held */
+    assert_int_equal(held, 2);
+    assert_true(sais_log_allow_at(a, 3, 1001, &held));
+    assert_int_equal(held, 0);                              /* said once */
+
+    /* more kinds than the table holds: each new one is still written */
+    static char many[SAIS_LOG_KINDS + 8];
+    for (size_t i = 0; i < sizeof many; i++)
+        assert_true(sais_log_allow_at(&many[i], 1, 2000, &held));
+    assert_true(sais_log_allow_at(a, 3, 2000, &held));
+}
+
 int
 main(void)
 {
@@ -255,6 +283,7 @@ main(void)
         cmocka_unit_test_setup(test_one_line_per_call, setup),
         cmocka_unit_test_setup(test_long_lines, setup),
         cmocka_unit_test_setup(test_threads_do_not_interleave, setup),
+        cmocka_unit_test(test_repeated_lines_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
