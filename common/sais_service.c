@@ -418,7 +418,11 @@ static void on_consumer(sais_svc_t *svc, consumer_t *c)
                  * competed with the producer's for the disk and the CPU) */
                 c->retry_at = sais_clock_ms() + c->linger_ms;
         } else if (!apply_one_by_one(svc, c, fr)) {
-            sais_error("applying %zu event(s) of %s failed; retrying", fr->n_events, c->producer);
+            /* retried every second for as long as it fails (a full disk): a few lines a minute */
+            unsigned held = 0;
+            if (sais_log_allow(c, 6, &held))
+                sais_error("applying %zu event(s) of %s failed; retrying%s", fr->n_events, c->producer,
+                           held ? " (failed more times last minute than logged)" : "");
             c->retry_at = sais_clock_ms() + 1000;
         }
     }
