@@ -79,6 +79,8 @@ static int convert_run(ingest_charset_t *self, const char **in, size_t *n, int *
         char *ip = (char *)*in;
         size_t r = iconv(self->cd, &ip, n, &op, &room);
         int e = r == (size_t)-1 ? errno : 0;
+        if (e == 0 && *n > 0 && ip == *in && op == self->out)
+            e = EILSEQ;   /* no progress and no error: never loop on it */
         *in = ip;
         if (op > self->out) {
             int rc = out(ctx, self->out, (size_t)(op - self->out));
@@ -87,12 +89,12 @@ static int convert_run(ingest_charset_t *self, const char **in, size_t *n, int *
         }
         if (e == E2BIG)
             continue;
-        if (e == EILSEQ || e == EINVAL) {
-            *why = e;
+        if (e != 0) {
+            /* EILSEQ or EINVAL; anything else iconv might say is taken as a bad byte too, so
+             * the caller always moves on */
+            *why = e == EINVAL ? EINVAL : EILSEQ;
             return 0;
         }
-        /* iconv reports nothing else for a conversion it has opened */
-        break;
     }
     return 0;
 }
