@@ -54,6 +54,7 @@ static const s_entry_t s_table[] = {
     { "gateway.rate.auditor", "600", T_INT, "requests a minute one auditor key may make; 0 = unlimited", 0, 100000000 },
     { "gateway.trusted_proxies", "", T_STR, "addresses (comma-separated) of reverse proxies in front of the gateway: for a request from one of them, the client address (gateway.auth_failures_per_min, the audit of a refusal) is the last X-Forwarded-For entry not itself a trusted proxy. Empty = X-Forwarded-For is ignored", 0, 0 },
     { "gateway.rate_burst_s", "10", T_INT, "a key may spend this many seconds' worth of its rate at once", 1, 3600 },
+    { "gateway.probes_per_min", "1200", T_INT, "requests to /healthz and /metrics a minute from one client address, with a burst of 10 seconds' worth; each asks every service, and no key is needed, so beyond it 429; 0 = unlimited", 0, 100000000 },
     { "gateway.auth_failures_per_min", "60", T_INT, "failed authentications (401) a minute from one client address, each audited; beyond it 429 without consulting keys or writing the audit (the first such refusal is audited); 0 = unlimited", 0, 100000000 },
 
     { "gateway.endpoint", "tcp://127.0.0.1:7101", T_STR, "bus endpoint of the gateway service", 0, 0 },

@@ -70,6 +70,8 @@ typedef struct gw_t {
     /* pacing (gateway_rate.h); NULL tables: nobody is held back (unit tests) */
     gw_rate_t         *rate_keys;        /* per key id */
     gw_rate_t         *rate_fails;       /* failed authentications per client address */
+    gw_rate_t         *rate_probes;      /* /healthz and /metrics per client address */
+    uint32_t           probes_per_min;
     uint32_t           rate_per_min[GW_NROLES];   /* by role: [i] for the bit 1 << i */
     uint32_t           rate_burst_s;
     uint32_t           auth_fails_per_min;

@@ -18,13 +18,14 @@
 #define NOAUTH GW_F_NOAUTH
 #define AUDIT  GW_F_AUDIT
 #define WRITE  GW_F_WRITE
+#define PROBE  GW_F_PROBE
 #define JSON   GW_F_JSON
 #define LONG   GW_F_LONG
 
 const gw_route_t gw_routes[] = {
     /* operations */
-    {"GET",    "/healthz", NULL, "local.healthz", 0, NOAUTH, 0},
-    {"GET",    "/metrics", NULL, "local.metrics", 0, NOAUTH, 0},
+    {"GET",    "/healthz", NULL, "local.healthz", 0, NOAUTH | PROBE, 0},
+    {"GET",    "/metrics", NULL, "local.metrics", 0, NOAUTH | PROBE, 0},
     {"GET",    "/console", NULL, "local.console", 0, NOAUTH, 0},
     {"GET",    "/console/{*path}", NULL, "local.console", 0, NOAUTH, 0},
 

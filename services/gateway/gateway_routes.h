@@ -31,6 +31,7 @@ enum {
     GW_F_STREAM = 1u << 4,   /* the feed upload: streamed to ingest in chunks */
     GW_F_SOURCE = 1u << 5,   /* {source} capture must be in a partner's sources */
     GW_F_LONG   = 1u << 6,   /* a whole-city computation: waits gateway.long_request_timeout_ms */
+    GW_F_PROBE  = 1u << 7,   /* asks every service, no key needed: paced per client address */
 };
 
 typedef struct {

@@ -63,6 +63,7 @@ static void load_settings(gw_t *gw, const sais_config_t *cfg)
     }
     gw->rate_burst_s = (uint32_t)sais_config_int(cfg, "gateway.rate_burst_s");
     gw->auth_fails_per_min = (uint32_t)sais_config_int(cfg, "gateway.auth_failures_per_min");
+    gw->probes_per_min = (uint32_t)sais_config_int(cfg, "gateway.probes_per_min");
     const char *web = sais_config_get(cfg, "gateway.web_dir");
     gw->web_dir[0] = '\0';
     if (web && *web) {
@@ -464,6 +465,7 @@ static void gw_free(gw_t **gw_p)
     gw_metrics_destroy(&gw->metrics);
     gw_rate_destroy(&gw->rate_keys);
     gw_rate_destroy(&gw->rate_fails);
+    gw_rate_destroy(&gw->rate_probes);
     gw_tls_clear(&gw->tls);
     free(gw);
     *gw_p = NULL;
@@ -485,7 +487,8 @@ static int gw_on_start(sais_svc_t *svc, char *err, size_t errlen)
      * each: 5.5 MiB at most) */
     gw->rate_keys = gw_rate_new(4096);
     gw->rate_fails = gw_rate_new(65536);
-    if (!gw->metrics || !gw->call_cls || !gw->rate_keys || !gw->rate_fails) {
+    gw->rate_probes = gw_rate_new(4096);
+    if (!gw->metrics || !gw->call_cls || !gw->rate_keys || !gw->rate_fails || !gw->rate_probes) {
         snprintf(err, errlen, "gateway: cannot set up (metrics, client or rate tables)");
         gw_free(&gw);
         return -1;

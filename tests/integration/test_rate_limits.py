@@ -12,7 +12,9 @@ authentications (gateway.auth_failures_per_min).
 - behind a trusted proxy (gateway.trusted_proxies) each client is counted by the address the
   proxy appends to X-Forwarded-For, so one client's flood does not lock out the others, and
   what a client writes to the left of it does not change which client it is; from an
-  untrusted peer the header is ignored."""
+  untrusted peer the header is ignored;
+- /healthz and /metrics, which need no key and ask every service, are paced per client
+  address (gateway.probes_per_min)."""
 import os
 import subprocess
 import sys
@@ -109,7 +111,39 @@ def main():
     if not R.failed:
         c.cleanup()
     behind_a_proxy()
+    probes()
     R.finish()
+
+
+def probes():
+    """/healthz and /metrics need no key and ask every service: one client looping on them
+    took the API from 17.7k to 5.9k req/s. gateway.probes_per_min = 60: a burst of 10, then
+    429 with Retry-After for both, while the API is served; then served again."""
+    c = Cluster(mode="embedded", extra_config={"gateway.probes_per_min": "60"})
+    c._spawn("up", [BIN, "up", "--config", c.cfg])
+    try:
+        deadline = time.time() + 60
+        while not os.path.exists(os.path.join(c.data, "admin.key")) and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        with open(os.path.join(c.data, "admin.key")) as f:
+            key = f.read().strip()
+        codes = [c.http.get("/healthz" if i % 2 else "/metrics", key="")[0] for i in range(10)]
+        R.check(all(x in (200, 503) for x in codes), "ten probes answered: %s" % codes)
+        st, body, hdrs = c.http.get("/healthz", key="")
+        R.check(st == 429 and isinstance(body, dict) and body.get("type", "").endswith("/rate_limited")
+                and int(hdrs.get("Retry-After", "0")) >= 1,
+                "the eleventh: 429 with Retry-After %s (%s)" % (hdrs.get("Retry-After"), st))
+        st, _, _ = c.http.get("/metrics", key="")
+        R.check(st == 429, "/metrics shares the budget (%s)" % st)
+        st, _, _ = c.http.get("/v1/policies", key=key)
+        R.check(st == 200, "the API is served meanwhile (%s)" % st)
+        time.sleep(2.1)
+        st, _, _ = c.http.get("/healthz", key="")
+        R.check(st in (200, 503), "and the probe again after Retry-After (%s)" % st)
+    finally:
+        c.stop()
+    c.cleanup()
 
 
 def behind_a_proxy():

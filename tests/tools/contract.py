@@ -31,6 +31,7 @@ ROLE_MACROS = {"ADM": ["admin"], "CW": ["caseworker"], "REV": ["reviewer"], "PAR
                "CHA": ["charity"], "CIT": ["city"], "AUD": ["auditor"],
                "STAFF": ["caseworker", "reviewer"], "0": []}
 FLAG_MACROS = {"NOAUTH": "noauth", "AUDIT": "audit", "WRITE": "write", "JSON": "json", "LONG": "long",
+               "PROBE": "probe", "GW_F_PROBE": "probe",
                "GW_F_NOAUTH": "noauth", "GW_F_AUDIT": "audit", "GW_F_WRITE": "write", "GW_F_JSON": "json",
                "GW_F_STREAM": "stream", "GW_F_SOURCE": "source", "GW_F_LONG": "long", "0": None}
 ROUTE_RE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(NULL|"[^"]*")\s*,\s*"([^"]+)"\s*,'
