@@ -184,50 +184,42 @@ static void too_many(gw_req_t *rq, gw_rate_verdict_t v, const char *detail)
     rq->rate_first = v.first_refusal;
 }
 
+/* One token from the client address's bucket in `table`; over it, rq->resp is a 429 saying
+ * that the address `what` more than per_min times a minute, and the first refusal of a spell
+ * is audited under "client <address>". 0 when allowed (or unpaced), -1 when refused. */
+static int pace_address(gw_t *gw, gw_req_t *rq, const gw_headers_t *h, gw_rate_t *table,
+                        uint32_t per_min, uint32_t burst, const char *what)
+{
+    if (!table || per_min == 0) return 0;
+    char addr[INET6_ADDRSTRLEN];
+    gw_client_addr(gw, h, addr, sizeof addr);
+    gw_rate_verdict_t v = gw_rate_take(table, addr, per_min, burst ? burst : 1, now_ms());
+    if (v.allowed) return 0;
+    char detail[160];
+    snprintf(detail, sizeof detail, "%s %s more than %u times a minute", addr, what, (unsigned)per_min);
+    if (v.first_refusal) sais_warn("gateway: %s; refused with 429 for now", detail);
+    too_many(rq, v, detail);
+    snprintf(rq->subject, sizeof rq->subject, "client %s", addr);
+    return -1;
+}
+
 /* After a failed authentication (rq->resp is its 401): the client address's budget of
  * failures. Over it, the 401 becomes a 429. */
 static void pace_failure(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
 {
-    if (!gw->rate_fails || gw->auth_fails_per_min == 0) return;
-    char addr[INET6_ADDRSTRLEN];
-    gw_client_addr(gw, h, addr, sizeof addr);
-    gw_rate_verdict_t v = gw_rate_take(gw->rate_fails, addr, gw->auth_fails_per_min,
-                                       gw->auth_fails_per_min, now_ms());
-    if (v.allowed) return;
-    if (v.first_refusal)
-        sais_warn("gateway: %s failed to authenticate more than %u times a minute; refused "
-                  "with 429 for now", addr, (unsigned)gw->auth_fails_per_min);
-    char detail[160];
-    snprintf(detail, sizeof detail, "%s failed to authenticate more than %u times a minute",
-             addr, (unsigned)gw->auth_fails_per_min);
-    too_many(rq, v, detail);
-    /* the first refusal's audit entry says who was held back */
-    snprintf(rq->subject, sizeof rq->subject, "client %s", addr);
+    pace_address(gw, rq, h, gw->rate_fails, gw->auth_fails_per_min, gw->auth_fails_per_min,
+                 "failed to authenticate");
 }
 
 /* /healthz and /metrics need no key and ask every service behind the gateway (about 2 ms of
  * CPU each, most of it starting the threads that ask): one client looping on /healthz took
  * the API from 17.7k to 5.9k req/s. Paced per client address, the same loop gets 429s and
  * leaves 11.3k; a flood of any cheap request costs that much, and is the network edge's to
- * stop. 0 to go on. */
+ * stop. A burst of ten seconds' worth. 0 to go on. */
 static int pace_probe(gw_t *gw, gw_req_t *rq, const gw_headers_t *h)
 {
-    if (!gw->rate_probes || gw->probes_per_min == 0) return 0;
-    char addr[INET6_ADDRSTRLEN];
-    gw_client_addr(gw, h, addr, sizeof addr);
-    uint32_t burst = gw->probes_per_min / 6;   /* ten seconds' worth */
-    gw_rate_verdict_t v = gw_rate_take(gw->rate_probes, addr, gw->probes_per_min, burst ? burst : 1,
-                                       now_ms());
-    if (v.allowed) return 0;
-    if (v.first_refusal)
-        sais_warn("gateway: %s asks /healthz or /metrics more than %u times a minute; refused with "
-                  "429 for now", addr, (unsigned)gw->probes_per_min);
-    char detail[160];
-    snprintf(detail, sizeof detail, "%s asks /healthz and /metrics more than %u times a minute",
-             addr, (unsigned)gw->probes_per_min);
-    too_many(rq, v, detail);
-    snprintf(rq->subject, sizeof rq->subject, "client %s", addr);   /* the first is audited */
-    return -1;
+    return pace_address(gw, rq, h, gw->rate_probes, gw->probes_per_min, gw->probes_per_min / 6,
+                        "asks /healthz and /metrics");
 }
 
 /* After a successful authentication: the key's budget, per its role. 0 to go on. */
