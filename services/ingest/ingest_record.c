@@ -373,36 +373,6 @@ static bool check_text(ingest_record_t *self, const rule_t *r, const char *s, si
     return true;
 }
 
-/* Full-width digits and Ｘ (U+FF10..FF19, U+FF38, U+FF58), as a Chinese input method types
- * them, folded to ASCII into out[19]: they are the same characters (NFKC). The length in
- * bytes after folding, or 0 when something else outside ASCII is there too. */
-static size_t fold_fullwidth_id(const char *s, size_t len, char out[19])
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len; o++) {
-        const unsigned char *u = (const unsigned char *)s + i;
-        if (o == 18 + 1)
-            return o;                           /* too long either way */
-        char c;
-        if (u[0] < 0x80) {
-            c = (char)u[0];
-            i++;
-        } else if (len - i >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99) {
-            c = (char)('0' + (u[2] - 0x90));
-            i += 3;
-        } else if (len - i >= 3 && u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) ||
-                                                   (u[1] == 0xBD && u[2] == 0x98))) {
-            c = 'X';
-            i += 3;
-        } else {
-            return 0;
-        }
-        if (o < 18)
-            out[o] = c;
-    }
-    return o;
-}
-
 static bool check_id(ingest_record_t *self, const rule_t *r, const char *s, size_t len)
 {
     const char *fname = ingest_field_name(r->field);
@@ -410,7 +380,7 @@ static bool check_id(ingest_record_t *self, const rule_t *r, const char *s, size
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)s[i] < 0x80)
             continue;
-        size_t n = fold_fullwidth_id(s, len, folded);
+        size_t n = ingest_fold_fullwidth_id(s, len, folded);
         if (n == 0) {
             ingest_record_add_error(self, fname, INGEST_E_BAD_ID_NUMBER,
                                     "%s \"%s\" has characters other than the digits 0-9 and X",
@@ -468,15 +438,13 @@ static bool check_name(ingest_record_t *self, const rule_t *r, const char *s, si
     /* A private-use code point is a character only the sending system knows: a rare
      * character of a name that its registry made up itself (自造字) shows here as a box or as
      * another character, and a person could no longer be found by name. */
-    for (size_t i = 0; i < len;) {
-        uint32_t cp = ingest_utf8_next(s, len, &i);
-        if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000) {
-            ingest_record_add_error(self, fname, INGEST_E_OUT_OF_RANGE,
-                                    "%s has U+%04X, a private-use character only the sending "
-                                    "system knows (a 自造字): send the name with the character's "
-                                    "code point in Unicode / GB18030-2022", fname, (unsigned)cp);
-            return false;
-        }
+    uint32_t cp;
+    if (ingest_private_use(s, len, &cp)) {
+        ingest_record_add_error(self, fname, INGEST_E_OUT_OF_RANGE,
+                                "%s has U+%04X, a private-use character only the sending system "
+                                "knows (a 自造字): send the name with the character's code point "
+                                "in Unicode / GB18030-2022", fname, (unsigned)cp);
+        return false;
     }
     size_t room = ARENA_LEN - self->arena_used, chars = 0;
     long n = ingest_name_normalise(s, len, self->arena + self->arena_used, room, &chars);

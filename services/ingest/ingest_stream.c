@@ -473,21 +473,6 @@ static void csv_take_header(ingest_stream_t *self)
     }
 }
 
-/* ="330326198501011238": an export meant for Excel writes long numbers as a formula whose
- * value is the text, so the spreadsheet keeps every digit. The value is exact: it is taken
- * as the text inside (one with a quote inside is left as it is, and fails as it stands). */
-static void excel_text_formula(const char **v, size_t *n)
-{
-    const char *s = *v;
-    size_t len = *n;
-    ingest_trim(&s, &len);
-    if (len < 3 || s[0] != '=' || s[1] != '"' || s[len - 1] != '"' ||
-        memchr(s + 2, '"', len - 3))
-        return;
-    *v = s + 2;
-    *n = len - 3;
-}
-
 static int csv_record(ingest_stream_t *self)
 {
     uint32_t line = self->rec_line;
@@ -557,7 +542,7 @@ static int csv_record(ingest_stream_t *self)
                 if (self->colmap[i] >= 0) {
                     const char *v = self->buf + self->foff[i];
                     size_t n = self->foff[i + 1] - self->foff[i];
-                    excel_text_formula(&v, &n);
+                    ingest_excel_text_formula(&v, &n);
                     self->vals[self->colmap[i]] = (ingest_value_t){INGEST_V_TEXT, v, n, NULL};
                 }
             rc = emit_checked(self, line);

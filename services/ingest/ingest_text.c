@@ -266,3 +266,60 @@ long ingest_name_normalise(const char *in, size_t len, char *out, size_t cap, si
         *chars = count;
     return (long)outlen;
 }
+
+/* Full-width digits and Ｘ (U+FF10..FF19, U+FF38, U+FF58), as a Chinese input method types
+ * them, folded to ASCII into out[19]: they are the same characters (NFKC). The length in
+ * bytes after folding, or 0 when something else outside ASCII is there too. */
+size_t ingest_fold_fullwidth_id(const char *s, size_t len, char out[19])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; o++) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        if (o == 18 + 1)
+            return o;                           /* too long either way */
+        char c;
+        if (u[0] < 0x80) {
+            c = (char)u[0];
+            i++;
+        } else if (len - i >= 3 && u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99) {
+            c = (char)('0' + (u[2] - 0x90));
+            i += 3;
+        } else if (len - i >= 3 && u[0] == 0xEF && ((u[1] == 0xBC && u[2] == 0xB8) ||
+                                                   (u[1] == 0xBD && u[2] == 0x98))) {
+            c = 'X';
+            i += 3;
+        } else {
+            return 0;
+        }
+        if (o < 18)
+            out[o] = c;
+    }
+    return o;
+}
+
+/* ="330326198501011238": an export meant for Excel writes long numbers as a formula whose
+ * value is the text, so the spreadsheet keeps every digit. The value is exact: it is taken
+ * as the text inside (one with a quote inside is left as it is, and fails as it stands). */
+void ingest_excel_text_formula(const char **v, size_t *n)
+{
+    const char *s = *v;
+    size_t len = *n;
+    ingest_trim(&s, &len);
+    if (len < 3 || s[0] != '=' || s[1] != '"' || s[len - 1] != '"' ||
+        memchr(s + 2, '"', len - 3))
+        return;
+    *v = s + 2;
+    *n = len - 3;
+}
+
+bool ingest_private_use(const char *s, size_t len, uint32_t *cp)
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t c = ingest_utf8_next(s, len, &i);
+        if ((c >= 0xE000 && c <= 0xF8FF) || c >= 0xF0000) {
+            *cp = c;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,5 +1,6 @@
-/* ingest_text — the text rules of partner feeds: UTF-8 validity, trimming, and the
- * normalisation of personal names (Unicode NFC, then one middle dot for minority names).
+/* ingest_text — the text rules of partner feeds: UTF-8 validity, trimming, the
+ * normalisation of personal names (Unicode NFC, then one middle dot for minority names), and
+ * what spreadsheets and input methods do to values that are still exact.
  *
  * Pure functions. Nothing here allocates except libunistring's u8_normalize, and only for a
  * name that holds characters which may change under NFC and whose result does not fit the
@@ -40,5 +41,19 @@ bool ingest_is_cjk(uint32_t cp);
  * Writes the result NUL-terminated into out[cap]. Returns its length in bytes, or -1 if it
  * does not fit or normalisation failed. *chars (may be NULL) gets its code point count. */
 long ingest_name_normalise(const char *in, size_t len, char *out, size_t cap, size_t *chars);
+
+/* Full-width digits and Ｘ/ｘ, as a Chinese input method types an ID number, folded to ASCII
+ * into out[19] (the first 18 characters; NFKC gives the same). Returns the folded length, or
+ * 0 when s[0..len) holds anything else outside ASCII. */
+size_t ingest_fold_fullwidth_id(const char *s, size_t len, char out[19]);
+
+/* A CSV field written as an Excel text formula, ="...", as exports meant for spreadsheets
+ * keep long numbers: *v / *n narrowed to the text inside. Left as it is otherwise (also when
+ * a quote is inside). */
+void ingest_excel_text_formula(const char **v, size_t *n);
+
+/* True, with the code point in *cp, when valid UTF-8 s[0..len) holds a private-use character
+ * (U+E000..F8FF, planes 15 and 16): a character only the sending system knows. */
+bool ingest_private_use(const char *s, size_t len, uint32_t *cp);
 
 #endif

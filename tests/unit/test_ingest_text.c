@@ -204,6 +204,49 @@ static void test_months_ids_phones(void **state)
     assert_false(ingest_parse_phone("", 0, p));
 }
 
+/* What a spreadsheet or an input method does to a value that is still exact. */
+static void test_typed_and_exported(void **state)
+{
+    (void)state;
+    char out[19];
+    const char *fw = "３３０３２６１９８５０１０１１２３８";
+    assert_int_equal(ingest_fold_fullwidth_id(fw, strlen(fw), out), 18);
+    assert_memory_equal(out, "330326198501011238", 18);
+    const char *mixed = "33032619850101123ｘ";
+    assert_int_equal(ingest_fold_fullwidth_id(mixed, strlen(mixed), out), 18);
+    assert_int_equal(out[17], 'X');
+    assert_int_equal(ingest_fold_fullwidth_id("3303261985010112八", strlen("3303261985010112八"), out), 0);
+    const char *longer = "３３０３２６１９８５０１０１１２３８０";
+    assert_int_equal(ingest_fold_fullwidth_id(longer, strlen(longer), out), 19);
+
+    const char *v = " =\"330326198501011238\" ";
+    size_t n = strlen(v);
+    ingest_excel_text_formula(&v, &n);
+    assert_int_equal(n, 18);
+    assert_memory_equal(v, "330326198501011238", 18);
+    const char *q = "=\"a\"\"b\"";            /* a quote inside: left as it is */
+    n = strlen(q);
+    v = q;
+    ingest_excel_text_formula(&v, &n);
+    assert_ptr_equal(v, q);
+    v = "=\"";                                /* too short */
+    n = 2;
+    ingest_excel_text_formula(&v, &n);
+    assert_int_equal(n, 2);
+    v = "plain";
+    n = 5;
+    ingest_excel_text_formula(&v, &n);
+    assert_int_equal(n, 5);
+
+    uint32_t cp = 0;
+    assert_false(ingest_private_use("程𠮷祥", strlen("程𠮷祥"), &cp));
+    assert_true(ingest_private_use("王\xEE\x80\x80", 6, &cp));
+    assert_int_equal(cp, 0xE000);
+    assert_true(ingest_private_use("\xF3\xB0\x80\x81", 4, &cp));
+    assert_int_equal(cp, 0xF0001);
+    assert_false(ingest_private_use("\xEF\xA4\x80", 3, &cp));   /* U+F900, a compatibility ideograph */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_months_ids_phones),
+        cmocka_unit_test(test_typed_and_exported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
