@@ -134,6 +134,31 @@ static int record_kv(const session_t *s, const pending_t *p, char key[128], uint
     return kl;
 }
 
+/* What the records table says of a pending record, for the real group commit and the dry run
+ * alike: never accepted (REC_NEW); accepted by an earlier attempt of this very batch, the same
+ * line (REC_SAME, counted as accepted again); accepted before from elsewhere (REC_DUP); or a
+ * record id too long to be a key (REC_SKIP). key, *kl, val and *vlen are record_kv's. 0, or
+ * an LMDB error. */
+typedef enum { REC_SKIP, REC_NEW, REC_SAME, REC_DUP } rec_seen_t;
+
+static int record_seen(MDB_txn *txn, MDB_dbi records, const session_t *s, const pending_t *p,
+                       char key[128], int *kl, uint8_t val[80], size_t *vlen, rec_seen_t *seen)
+{
+    *seen = REC_SKIP;
+    if ((*kl = record_kv(s, p, key, val, vlen)) < 0)
+        return 0;
+    MDB_val have;
+    int rc = sais_get(txn, records, key, (size_t)*kl, &have);
+    if (rc == MDB_NOTFOUND) {
+        *seen = REC_NEW;
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    *seen = have.mv_size == *vlen && memcmp(have.mv_data, val, *vlen) == 0 ? REC_SAME : REC_DUP;
+    return 0;
+}
+
 static int flush_fn(MDB_txn *txn, void *vctx)
 {
     flush_ctx_t *c = vctx;
@@ -154,12 +179,11 @@ static int flush_fn(MDB_txn *txn, void *vctx)
         char key[128];
         uint8_t val[80];
         size_t vlen;
-        int kl = record_kv(s, p, key, val, &vlen);
-        if (kl < 0)
+        int kl;
+        rec_seen_t seen;
+        if ((rc = record_seen(txn, records, s, p, key, &kl, val, &vlen, &seen)) != 0 || seen == REC_SKIP)
             continue;
-        MDB_val have;
-        rc = sais_get(txn, records, key, (size_t)kl, &have);
-        if (rc == MDB_NOTFOUND) {
+        if (seen == REC_NEW) {
             rc = sais_put(txn, records, key, (size_t)kl, val, vlen);
             if (rc != 0)
                 break;
@@ -169,12 +193,10 @@ static int flush_fn(MDB_txn *txn, void *vctx)
             plen += p->len;
             c->accepted++;
             fresh++;
-        } else if (rc == 0) {
-            rc = 0;
-            if (have.mv_size == vlen && memcmp(have.mv_data, val, vlen) == 0)
-                c->accepted++; /* this very line, accepted by an earlier attempt of this batch */
-            else
-                c->duplicates++;
+        } else if (seen == REC_SAME) {
+            c->accepted++;
+        } else {
+            c->duplicates++;
         }
     }
     if (rc == 0 && plen > 0)
@@ -215,23 +237,22 @@ static int dry_flush_fn(MDB_txn *txn, void *vctx)
         char key[128];
         uint8_t val[80];
         size_t vlen;
-        int kl = record_kv(s, p, key, val, &vlen);
-        if (kl < 0)
+        int kl;
+        rec_seen_t seen;
+        int rc = record_seen(txn, records, s, p, key, &kl, val, &vlen, &seen);
+        if (rc != 0)
+            return rc;
+        if (seen == REC_SKIP)
             continue;
-        MDB_val have;
-        int rc = sais_get(txn, records, key, (size_t)kl, &have);
-        if (rc == 0) {
-            /* this very line, taken in by an earlier attempt of this batch, counts as accepted */
-            if (have.mv_size == vlen && memcmp(have.mv_data, val, vlen) == 0) c->accepted++;
+        if (seen != REC_NEW) {
+            if (seen == REC_SAME) c->accepted++;
             else c->duplicates++;
             continue;
         }
-        if (rc != MDB_NOTFOUND)
-            return rc;
-        int seen = ingest_seen_add(s->seen, rid, p->rid_len);
-        if (seen < 0 && !s->seen_until)
+        int first = ingest_seen_add(s->seen, rid, p->rid_len);
+        if (first < 0 && !s->seen_until)
             s->seen_until = p->line;
-        if (seen == 0) c->duplicates++;
+        if (first == 0) c->duplicates++;
         else c->accepted++;
     }
     return 0;
