@@ -20,11 +20,7 @@
 
 #define LIMIT (3u << 20)
 
-typedef struct {
-    unsigned char *got;
-    size_t         len;
-    int            ends, aborts;
-} sink_t;
+typedef sais_fake_feed_t sink_t;
 
 static sink_t *cur;
 
@@ -34,15 +30,7 @@ static int fake_ingest(void *cls, const char *service, Sais__Request *req, int t
     (void)cls;
     (void)service;
     (void)timeout_ms;
-    if (strcmp(req->method, "feed.chunk") == 0) {
-        CHECK(cur->len + req->body.len <= LIMIT);
-        memcpy(cur->got + cur->len, req->body.data, req->body.len);
-        cur->len += req->body.len;
-    } else if (strcmp(req->method, "feed.end") == 0) {
-        cur->ends++;
-    } else if (strcmp(req->method, "feed.abort") == 0) {
-        cur->aborts++;
-    }
+    CHECK(sais_fake_feed_take(cur, req));   /* never more than the limit reaches ingest */
     *out = sais_fake_reply(200, "{}");
     return SAIS_CALL_OK;
 }
@@ -118,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t piece = 1 + (size_t)data[0] * 13;
     const uint8_t *body = data + 1;
     size_t n = size - 1;
-    sink_t a = {malloc(LIMIT), 0, 0, 0}, b = {malloc(LIMIT), 0, 0, 0};
+    sink_t a = {.got = malloc(LIMIT), .cap = LIMIT}, b = {.got = malloc(LIMIT), .cap = LIMIT};
     unsigned char *ref = malloc(LIMIT + 1);
     CHECK(a.got && b.got && ref);
     int sa = run(body, n, piece, true, &a);

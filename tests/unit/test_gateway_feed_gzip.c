@@ -20,13 +20,7 @@
 #include "sais_fake_reply.h"
 
 /* ---- the fake ingest: every chunk's bytes kept (up to 8 MiB), every method counted */
-static struct {
-    unsigned char *got;
-    size_t         len;
-    size_t         chunks[64];
-    size_t         nchunks;
-    int            aborts, ends;
-} in;
+static sais_fake_feed_t in;
 
 static int fake_ingest(void *cls, const char *service, Sais__Request *req, int timeout_ms,
                        Sais__Reply **out)
@@ -34,16 +28,7 @@ static int fake_ingest(void *cls, const char *service, Sais__Request *req, int t
     (void)cls;
     (void)service;
     (void)timeout_ms;
-    if (strcmp(req->method, "feed.chunk") == 0) {
-        assert_true(in.len + req->body.len <= (8u << 20));
-        memcpy(in.got + in.len, req->body.data, req->body.len);
-        in.len += req->body.len;
-        if (in.nchunks < 64) in.chunks[in.nchunks++] = req->body.len;
-    } else if (strcmp(req->method, "feed.abort") == 0) {
-        in.aborts++;
-    } else if (strcmp(req->method, "feed.end") == 0) {
-        in.ends++;
-    }
+    assert_true(sais_fake_feed_take(&in, req));
     *out = sais_fake_reply(200, "{\"status\":\"done\"}");
     return SAIS_CALL_OK;
 }
@@ -53,6 +38,7 @@ static int setup(void **state)
     (void)state;
     if (sodium_init() < 0) return -1;
     in.got = malloc(8u << 20);
+    in.cap = 8u << 20;
     in.len = in.nchunks = 0;
     in.aborts = in.ends = 0;
     return in.got ? 0 : -1;
