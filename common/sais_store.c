@@ -349,10 +349,13 @@ int sais_store_write(sais_store_t *self, sais_txn_fn fn, void *ctx)
             }
         }
         /* MDB_MAP_FULL: the transaction is dead; grow and run the callback again */
-        if (grow(self) != 0)
+        if (grow(self) != 0) {
+            write_failed(self, "grow the map", MDB_MAP_FULL);
             return -1;
+        }
     }
     sais_error("store %s: giving up after %d map growths", self->dir, SAIS_STORE_MAX_RETRIES);
+    write_failed(self, "grow the map", MDB_MAP_FULL);
     return -1;
 }
 
